@@ -1,0 +1,56 @@
+# Two commands do all set-up: `make run` and `make test`.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+PORT   ?= 5000
+TRANSLATIONS := server/zegel/translations
+
+.PHONY: run test install install-test translations browser lint clean
+
+$(BIN)/python:
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+
+# Reinstall when the dependencies change.
+$(VENV)/.installed: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e .
+	touch $@
+
+$(VENV)/.installed-test: pyproject.toml | $(BIN)/python
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $(VENV)/.installed $@
+
+translations: $(VENV)/.installed
+	$(BIN)/pybabel compile --use-fuzzy -d $(TRANSLATIONS) -D messages --statistics 2>&1 | grep -v '^$$' || true
+
+install: $(VENV)/.installed translations
+
+run: install
+	@mkdir -p var
+	ZEGEL_DEV_OUTBOX=1 $(BIN)/zegel init
+	ZEGEL_DEV_OUTBOX=1 $(BIN)/zegel demo
+	@echo
+	@echo "  Open http://127.0.0.1:$(PORT) and log in as anna@demo.test / zegel-demo-2026."
+	@echo "  SMS codes (and e-mails) are not sent: they appear at http://127.0.0.1:$(PORT)/dev/outbox"
+	@echo
+	ZEGEL_DEV_OUTBOX=1 PORT=$(PORT) $(BIN)/zegel serve --port $(PORT)
+
+# Debian's Chromium for the browser tests; installed when missing and we are root.
+browser:
+	@if [ ! -x /usr/bin/chromium ]; then \
+	  if [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null; then \
+	    echo "installing Debian's chromium for the browser tests"; \
+	    apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null; \
+	  else \
+	    echo "NOTE: /usr/bin/chromium missing and not root: browser tests will be skipped"; \
+	  fi; \
+	fi
+
+test: $(VENV)/.installed-test translations browser
+	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
+
+lint: $(VENV)/.installed-test
+	$(BIN)/python -m ruff check server tests
+
+clean:
+	rm -rf $(VENV) var .pytest_cache

@@ -1,0 +1,1 @@
+"""Organisations, users, two-step login, devices and API tokens."""

@@ -1,0 +1,26 @@
+"""Validation of the JSON bodies of the auth API."""
+from __future__ import annotations
+
+from flask import request
+from flask_babel import gettext as _
+
+from zegel.errors import AppError
+
+
+def json_body(*required: str, optional: dict | None = None) -> dict:
+    """The request's JSON object with the named string fields; a 400 naming what is wrong otherwise."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+    out = {}
+    for name in required:
+        value = data.get(name)
+        if not isinstance(value, str) or not value.strip() or len(value) > 1000:
+            raise AppError("invalid_field", _("The field '%(name)s' is required and must be text.", name=name), 400)
+        out[name] = value
+    for name, kind in (optional or {}).items():
+        value = data.get(name)
+        if value is not None and not isinstance(value, kind):
+            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+        out[name] = value
+    return out

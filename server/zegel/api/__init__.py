@@ -1,0 +1,1 @@
+"""The JSON API's shared pieces: bearer authentication and the OpenAPI document."""

@@ -1,0 +1,185 @@
+"""The ``zegel`` command: init, create-org, create-user, demo, serve, worker, audit verify."""
+from __future__ import annotations
+
+import os
+import signal
+import sys
+import threading
+
+import click
+
+from zegel.config import Config, ConfigError
+from zegel.crypto.keyring import KeyringError
+
+DEMO_PASSWORD = "zegel-demo-2026"
+DEMO_USERS = [
+    ("admin@demo.test", "Demo Beheerder", "+31612345670", "admin"),
+    ("anna@demo.test", "Anna de Vries", "+31612345671", "user"),
+    ("bram@demo.test", "Bram Jansen", "+31612345672", "user"),
+]
+
+
+def _config() -> Config:
+    try:
+        return Config.from_env()
+    except ConfigError as exc:
+        raise click.ClickException(f"configuration error: {exc}") from None
+
+
+def _app(config: Config | None = None):
+    from zegel.app import create_app
+    try:
+        return create_app(config or _config())
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@click.group()
+def main():
+    """Zegel: secure e-mail for Outlook."""
+
+
+@main.command()
+def init():
+    """Create the key ring, storage folders and database tables (safe to run again)."""
+    from zegel.crypto.keyring import Keyring
+    from zegel.migrate import upgrade
+
+    config = _config()
+    config.var_dir.mkdir(parents=True, exist_ok=True)
+    os.chmod(config.var_dir, 0o700)
+    (config.var_dir / "blobs").mkdir(exist_ok=True)
+    if Keyring.create(config.keyring_path):
+        click.echo(f"created key ring {config.keyring_path} (mode 0600) - back it up: without it nothing can be read")
+    else:
+        Keyring.load(config.keyring_path)  # fail loudly on a damaged key ring
+        click.echo(f"key ring {config.keyring_path} exists")
+    upgrade(config.database_url)
+    click.echo("database is up to date")
+
+
+def _run(fn):
+    """Run ``fn(session)`` inside an app context; AppErrors become clear CLI errors."""
+    from zegel.errors import AppError
+    from zegel.extensions import db
+
+    app = _app()
+    with app.app_context():
+        try:
+            return fn(db.session)
+        except AppError as exc:
+            raise click.ClickException(str(exc.message)) from None
+
+
+@main.command("create-org")
+@click.argument("name")
+def create_org(name):
+    """Create an organisation."""
+    from zegel.accounts.service import create_organisation
+
+    org = _run(lambda s: create_organisation(s, name))
+    click.echo(f"created organisation {org.name!r} ({org.id})")
+
+
+@main.command("create-user")
+@click.option("--org", "org_name", required=True, help="Name of the organisation.")
+@click.option("--name", required=True, help="Full name.")
+@click.option("--email", required=True)
+@click.option("--phone", required=True, help="Mobile number for login codes, e.g. 0612345678 or +32470123456.")
+@click.option("--role", type=click.Choice(["user", "admin"]), default="user", show_default=True)
+@click.option("--password", prompt=True, hide_input=True, confirmation_prompt=True,
+              help="Asked for when not given.")
+def create_user(org_name, name, email, phone, role, password):
+    """Create a user who logs in with a password and SMS codes."""
+    from sqlalchemy import select
+
+    from zegel.accounts.models import Organisation
+    from zegel.accounts.service import create_user as create
+
+    def work(session):
+        org = session.scalar(select(Organisation).where(Organisation.name == org_name))
+        if org is None:
+            raise click.ClickException(f"no organisation named {org_name!r}; create it with `zegel create-org`")
+        return create(session, org, name=name, email=email, phone=phone, password=password, role=role)
+
+    user = _run(work)
+    click.echo(f"created {user.role} {user.email} ({user.phone})")
+
+
+@main.command()
+def demo():
+    """Create the organisation "Demo" with an admin and two users (safe to run again)."""
+    from sqlalchemy import select
+
+    from zegel.accounts.models import Organisation
+    from zegel.accounts.service import create_organisation, create_user as create, find_user_by_email
+
+    def work(session):
+        org = session.scalar(select(Organisation).where(Organisation.name == "Demo")) \
+            or create_organisation(session, "Demo")
+        for email, name, phone, role in DEMO_USERS:
+            if find_user_by_email(session, email) is None:
+                create(session, org, name=name, email=email, phone=phone, password=DEMO_PASSWORD, role=role)
+
+    _run(work)
+    click.echo("Demo organisation ready. Log in with any of these (password %s):" % DEMO_PASSWORD)
+    for email, name, phone, role in DEMO_USERS:
+        click.echo(f"  {email:<18} {role:<5}  {name} ({phone})")
+
+
+@main.command()
+@click.option("--host", default="127.0.0.1", show_default=True)
+@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@click.option("--workers", type=int, default=2, show_default=True, help="gunicorn worker processes.")
+@click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker process.")
+@click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
+@click.option("--no-worker", is_flag=True, help="Do not deliver the outbox here (run `zegel worker` instead).")
+def serve(host, port, workers, threads, dev, no_worker):
+    """Serve the web app and API (gunicorn), delivering the outbox in a thread."""
+    config = _config()
+    run_worker = config.worker_in_process and not no_worker
+    if dev:
+        app = _app(config)
+        if run_worker and os.environ.get("WERKZEUG_RUN_MAIN") == "true":
+            from zegel.delivery.worker import start_thread
+            start_thread(app)
+        app.run(host=host, port=port, debug=True, use_reloader=True)
+        return
+    _app(config)  # fail here, with a clear message, rather than in every gunicorn worker
+    from zegel.server import ZegelGunicorn
+    click.echo(f"Zegel is listening on http://{host}:{port}  (Ctrl+C stops it)")
+    ZegelGunicorn(config, {"bind": f"{host}:{port}", "workers": workers, "threads": threads},
+                  run_worker=run_worker).run()
+
+
+@main.command()
+def worker():
+    """Deliver the outbox (SMS, e-mail) until stopped; run as many as you like."""
+    from zegel.delivery.worker import Worker
+
+    config = _config()
+    app = _app(config)
+    stop = threading.Event()
+    for sig in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(sig, lambda *_: stop.set())
+    click.echo("delivery worker running (Ctrl+C stops it)")
+    Worker(app).run_forever(stop, config.worker_poll_seconds)
+
+
+@main.group()
+def audit():
+    """The audit log."""
+
+
+@audit.command("verify")
+def audit_verify():
+    """Check that no audit row was changed, removed or inserted."""
+    from zegel.audit.service import verify_chain
+
+    report = _run(verify_chain)
+    if report.ok:
+        click.echo(f"audit log intact: {report.checked} events")
+        return
+    click.echo(f"audit log BROKEN at event {report.broken_at}: {report.reason} "
+               f"({report.checked} events before it are intact)", err=True)
+    sys.exit(1)

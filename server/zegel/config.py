@@ -1,0 +1,155 @@
+"""Configuration read from ``ZEGEL_*`` environment variables.
+
+Every setting is documented in docs/configuration.md; bad values stop the
+process at start-up with a message that names the variable.
+"""
+from __future__ import annotations
+
+import dataclasses
+import os
+import re
+from pathlib import Path
+from urllib.parse import urlsplit
+
+
+class ConfigError(ValueError):
+    """A setting has a value Zegel cannot use."""
+
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off", ""}
+SMS_PROVIDERS = ("dev", "cm")
+LANGUAGES = ("nl", "en")
+
+
+def _bool(env: dict, name: str, default: bool) -> bool:
+    raw = env.get(name)
+    if raw is None:
+        return default
+    value = raw.strip().lower()
+    if value in _TRUE:
+        return True
+    if value in _FALSE:
+        return False
+    raise ConfigError(f"{name}: expected 1 or 0 (true/false), got {raw!r}")
+
+
+def _int(env: dict, name: str, default: int, minimum: int, maximum: int) -> int:
+    raw = env.get(name)
+    if raw is None or raw.strip() == "":
+        return default
+    try:
+        value = int(raw)
+    except ValueError:
+        raise ConfigError(f"{name}: expected a whole number, got {raw!r}") from None
+    if not minimum <= value <= maximum:
+        raise ConfigError(f"{name}: must be between {minimum} and {maximum}, got {value}")
+    return value
+
+
+def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str:
+    value = env.get(name, default).strip().lower() or default
+    if value not in choices:
+        raise ConfigError(f"{name}: must be one of {', '.join(choices)}, got {value!r}")
+    return value
+
+
+@dataclasses.dataclass(frozen=True)
+class Config:
+    var_dir: Path
+    database_url: str
+    keyring_path: Path
+    secret_key: str | None
+    public_url: str
+    dev_outbox: bool
+    default_language: str
+    sms_provider: str
+    sms_sender: str
+    sms_cm_url: str
+    sms_cm_product_token: str | None
+    ratelimit_storage_url: str
+    ratelimit_enabled: bool
+    worker_in_process: bool
+    worker_poll_seconds: int
+    trusted_proxies: int
+    log_level: str
+
+    @property
+    def https(self) -> bool:
+        return self.public_url.startswith("https://")
+
+    @classmethod
+    def from_env(cls, env: dict | None = None, **overrides) -> "Config":
+        """Build and validate a configuration; ``overrides`` win over ``env``."""
+        env = dict(os.environ if env is None else env)
+        var_dir = Path(env.get("ZEGEL_VAR_DIR") or "var").resolve()
+        database_url = env.get("ZEGEL_DATABASE_URL") or f"sqlite:///{var_dir / 'zegel.db'}"
+        if not re.match(r"^(sqlite|postgresql)(\+\w+)?://", database_url):
+            raise ConfigError(
+                "ZEGEL_DATABASE_URL: expected sqlite:///path or postgresql://user@host/db, "
+                f"got {database_url!r}"
+            )
+        database_url = re.sub(r"^postgresql://", "postgresql+psycopg://", database_url)
+
+        public_url = (env.get("ZEGEL_PUBLIC_URL") or "http://127.0.0.1:5000").rstrip("/")
+        parts = urlsplit(public_url)
+        if parts.scheme not in ("http", "https") or not parts.hostname or parts.path not in ("",):
+            raise ConfigError(
+                f"ZEGEL_PUBLIC_URL: expected https://host[:port] without a path, got {public_url!r}"
+            )
+
+        secret_key = env.get("ZEGEL_SECRET_KEY") or None
+        if secret_key is not None and len(secret_key) < 32:
+            raise ConfigError("ZEGEL_SECRET_KEY: must be at least 32 characters (or leave it unset)")
+
+        sms_provider = _choice(env, "ZEGEL_SMS_PROVIDER", "dev", SMS_PROVIDERS)
+        dev_outbox = _bool(env, "ZEGEL_DEV_OUTBOX", False)
+        if sms_provider == "dev" and not dev_outbox:
+            raise ConfigError(
+                "ZEGEL_SMS_PROVIDER=dev only writes codes to the dev outbox: set ZEGEL_DEV_OUTBOX=1 "
+                "for development, or choose a real provider (ZEGEL_SMS_PROVIDER=cm)"
+            )
+        token = env.get("ZEGEL_SMS_CM_PRODUCT_TOKEN") or None
+        if sms_provider == "cm" and not token:
+            raise ConfigError("ZEGEL_SMS_CM_PRODUCT_TOKEN: required when ZEGEL_SMS_PROVIDER=cm")
+        cm_url = env.get("ZEGEL_SMS_CM_URL") or "https://gw.messaging.cm.com/v1.0/message"
+        if urlsplit(cm_url).scheme not in ("http", "https"):
+            raise ConfigError(f"ZEGEL_SMS_CM_URL: expected an http(s) URL, got {cm_url!r}")
+        sender = env.get("ZEGEL_SMS_SENDER") or "Zegel"
+        # Alphanumeric sender IDs are limited to 11 characters by the GSM network.
+        if not re.fullmatch(r"[A-Za-z0-9 ]{1,11}|\+?[0-9]{3,16}", sender):
+            raise ConfigError(
+                "ZEGEL_SMS_SENDER: use up to 11 letters/digits or a phone number, "
+                f"got {sender!r}"
+            )
+
+        ratelimit_url = env.get("ZEGEL_RATELIMIT_STORAGE_URL") or "memory://"
+        if not re.match(r"^(memory|redis|rediss|redis\+unix)://", ratelimit_url):
+            raise ConfigError(
+                f"ZEGEL_RATELIMIT_STORAGE_URL: expected memory:// or redis://host:port, got {ratelimit_url!r}"
+            )
+        log_level = (env.get("ZEGEL_LOG_LEVEL") or "INFO").upper()
+        if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
+            raise ConfigError(f"ZEGEL_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
+
+        values = dict(
+            var_dir=var_dir,
+            database_url=database_url,
+            keyring_path=Path(env.get("ZEGEL_KEYRING_PATH") or var_dir / "keyring.json").resolve(),
+            secret_key=secret_key,
+            public_url=public_url,
+            dev_outbox=dev_outbox,
+            default_language=_choice(env, "ZEGEL_DEFAULT_LANGUAGE", "nl", LANGUAGES),
+            sms_provider=sms_provider,
+            sms_sender=sender,
+            sms_cm_url=cm_url,
+            sms_cm_product_token=token,
+            ratelimit_storage_url=ratelimit_url,
+            ratelimit_enabled=_bool(env, "ZEGEL_RATELIMIT_ENABLED", True),
+            worker_in_process=_bool(env, "ZEGEL_WORKER_IN_PROCESS", True),
+            worker_poll_seconds=_int(env, "ZEGEL_WORKER_POLL_SECONDS", 2, 1, 300),
+            trusted_proxies=_int(env, "ZEGEL_TRUSTED_PROXIES", 0, 0, 5),
+            log_level=log_level,
+        )
+        values.update(overrides)
+        return cls(**values)

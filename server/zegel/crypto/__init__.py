@@ -1,0 +1,1 @@
+"""Key ring and cryptographic building blocks; no Flask imports here."""

@@ -1,0 +1,91 @@
+"""The key ring file: versioned key-encryption keys and a root key for MACs.
+
+Created once by ``zegel init`` with mode 0600. Purpose keys (session signing,
+code HMACs, outbox sealing) are derived from the root with HKDF so one secret
+file serves every node of an installation.
+"""
+from __future__ import annotations
+
+import base64
+import json
+import os
+import secrets
+from dataclasses import dataclass
+from datetime import datetime, timezone
+from pathlib import Path
+
+from cryptography.hazmat.primitives import hashes
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+FORMAT = 1
+
+
+class KeyringError(RuntimeError):
+    """The key ring is missing, unreadable or malformed."""
+
+
+@dataclass(frozen=True)
+class Kek:
+    id: int
+    key: bytes
+    created_at: str
+
+
+def _b64(data: bytes) -> str:
+    return base64.b64encode(data).decode("ascii")
+
+
+class Keyring:
+    def __init__(self, keks: list[Kek], active_kek: int, root_key: bytes):
+        self.keks = {k.id: k for k in keks}
+        if active_kek not in self.keks:
+            raise KeyringError(f"active KEK {active_kek} is not in the key ring")
+        self.active_kek_id = active_kek
+        self._root_key = root_key
+
+    @property
+    def active_kek(self) -> Kek:
+        return self.keks[self.active_kek_id]
+
+    def derive(self, purpose: str, length: int = 32) -> bytes:
+        """A key for one purpose, independent of every other purpose's key."""
+        hkdf = HKDF(algorithm=hashes.SHA256(), length=length, salt=None,
+                    info=b"zegel/" + purpose.encode("ascii"))
+        return hkdf.derive(self._root_key)
+
+    @classmethod
+    def load(cls, path: Path) -> "Keyring":
+        try:
+            raw = json.loads(Path(path).read_text("utf-8"))
+            if raw.get("format") != FORMAT:
+                raise KeyringError(f"{path}: unknown key ring format {raw.get('format')!r}")
+            keks = [Kek(int(k["id"]), base64.b64decode(k["key"]), k["created_at"]) for k in raw["keks"]]
+            root = base64.b64decode(raw["root_key"])
+        except FileNotFoundError:
+            raise KeyringError(f"{path}: key ring not found; run `zegel init` first") from None
+        except (OSError, ValueError, KeyError, TypeError) as exc:
+            raise KeyringError(f"{path}: unreadable key ring ({exc})") from None
+        if len(root) != 32 or any(len(k.key) != 32 for k in keks):
+            raise KeyringError(f"{path}: keys must be 32 bytes")
+        return cls(keks, int(raw["active_kek"]), root)
+
+    @classmethod
+    def create(cls, path: Path) -> bool:
+        """Write a new key ring if none exists; returns whether one was written."""
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        doc = {
+            "format": FORMAT,
+            "active_kek": 1,
+            "keks": [{"id": 1, "key": _b64(secrets.token_bytes(32)),
+                      "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}],
+            "root_key": _b64(secrets.token_bytes(32)),
+        }
+        try:
+            # O_EXCL: two concurrent `zegel init` runs can never overwrite each other's keys.
+            fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        except FileExistsError:
+            return False
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+        return True

@@ -1,0 +1,1 @@
+"""Transactional outbox, the worker that delivers it, and the dev outbox."""

@@ -1,0 +1,71 @@
+"""One error type for expected failures, answered as JSON under /api/ and as a page elsewhere."""
+from __future__ import annotations
+
+from flask import jsonify, render_template, request
+from flask_babel import lazy_gettext as _l
+from flask_wtf.csrf import CSRFError
+from werkzeug.exceptions import HTTPException
+
+
+class AppError(Exception):
+    """A failure the user caused or can act on: a 4xx with a code and a message."""
+
+    def __init__(self, code: str, message, status: int = 400, retry_after: int | None = None):
+        super().__init__(code)
+        self.code = code
+        self.message = message
+        self.status = status
+        self.retry_after = retry_after
+
+
+def wants_json() -> bool:
+    return request.path.startswith("/api/") or request.path.endswith(".json")
+
+
+def error_response(code: str, message, status: int, retry_after: int | None = None):
+    if wants_json():
+        body = jsonify(error={"code": code, "message": str(message)})
+    else:
+        body = render_template("error.html", code=code, message=message, status=status)
+    headers = {"Retry-After": str(retry_after)} if retry_after else {}
+    if status == 401 and wants_json():
+        headers["WWW-Authenticate"] = 'Bearer realm="zegel"'
+    return body, status, headers
+
+
+_HTTP_MESSAGES = {
+    400: ("bad_request", _l("The request could not be understood.")),
+    401: ("unauthorized", _l("Please log in first.")),
+    403: ("forbidden", _l("You do not have access to this.")),
+    404: ("not_found", _l("This page does not exist (any more).")),
+    405: ("method_not_allowed", _l("This action is not allowed here.")),
+    413: ("too_large", _l("What you sent is too large.")),
+    429: ("rate_limited", _l("Too many attempts. Wait a moment and try again.")),
+}
+
+
+def register_error_handlers(app) -> None:
+    @app.errorhandler(AppError)
+    def _app_error(exc: AppError):
+        return error_response(exc.code, exc.message, exc.status, exc.retry_after)
+
+    @app.errorhandler(CSRFError)
+    def _csrf_error(exc: CSRFError):
+        return error_response(
+            "csrf_failed",
+            _l("This form has expired or did not come from this site. Reload the page and try again."),
+            400,
+        )
+
+    @app.errorhandler(HTTPException)
+    def _http_error(exc: HTTPException):
+        code, message = _HTTP_MESSAGES.get(exc.code, ("http_error", exc.description))
+        retry_after = None
+        if exc.code == 429:
+            retry_after = int(getattr(exc, "retry_after", 0) or 60)
+        return error_response(code, message, exc.code or 500, retry_after)
+
+    @app.errorhandler(Exception)
+    def _unexpected(exc: Exception):
+        app.logger.exception("unhandled error on %s %s", request.method, request.path)
+        return error_response("internal_error", _l("Something went wrong on our side. Try again later."), 500)

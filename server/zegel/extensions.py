@@ -1,0 +1,22 @@
+"""Flask extensions, created unbound here and bound in create_app."""
+from flask import request
+from flask_babel import Babel
+from flask_limiter import Limiter
+from flask_login import LoginManager
+from flask_wtf import CSRFProtect
+
+from zegel.db import db
+
+login_manager = LoginManager()
+csrf = CSRFProtect()
+babel = Babel()
+
+
+def client_ip() -> str:
+    # ProxyFix (ZEGEL_TRUSTED_PROXIES) has already replaced remote_addr when behind a proxy.
+    return request.remote_addr or "unknown"
+
+
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
+
+__all__ = ["babel", "client_ip", "csrf", "db", "limiter", "login_manager"]

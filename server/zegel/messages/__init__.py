@@ -1,0 +1,1 @@
+"""Secure messages and the web mailbox."""

@@ -1,0 +1,1 @@
+"""SMS gateways behind one small protocol: the dev outbox and CM.com."""
