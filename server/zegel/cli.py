@@ -183,3 +183,7 @@ def audit_verify():
     click.echo(f"audit log BROKEN at event {report.broken_at}: {report.reason} "
                f"({report.checked} events before it are intact)", err=True)
     sys.exit(1)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,6 +1,8 @@
 """One error type for expected failures, answered as JSON under /api/ and as a page elsewhere."""
 from __future__ import annotations
 
+import time
+
 from flask import jsonify, render_template, request
 from flask_babel import lazy_gettext as _l
 from flask_wtf.csrf import CSRFError
@@ -44,6 +46,14 @@ _HTTP_MESSAGES = {
 }
 
 
+def _limiter_retry_after() -> int:
+    from zegel.extensions import limiter
+    current = limiter.current_limit
+    if current is None:
+        return 60
+    return max(1, int(current.reset_at - time.time()) + 1)
+
+
 def register_error_handlers(app) -> None:
     @app.errorhandler(AppError)
     def _app_error(exc: AppError):
@@ -60,9 +70,7 @@ def register_error_handlers(app) -> None:
     @app.errorhandler(HTTPException)
     def _http_error(exc: HTTPException):
         code, message = _HTTP_MESSAGES.get(exc.code, ("http_error", exc.description))
-        retry_after = None
-        if exc.code == 429:
-            retry_after = int(getattr(exc, "retry_after", 0) or 60)
+        retry_after = _limiter_retry_after() if exc.code == 429 else None
         return error_response(code, message, exc.code or 500, retry_after)
 
     @app.errorhandler(Exception)

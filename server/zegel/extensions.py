@@ -17,6 +17,8 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
-limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=True)
+# Headers off: X-RateLimit-* would tell a guesser exactly how many tries are left;
+# a 429 still says Retry-After (see errors.py).
+limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
 
 __all__ = ["babel", "client_ip", "csrf", "db", "limiter", "login_manager"]

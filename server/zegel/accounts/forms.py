@@ -23,7 +23,7 @@ class PasswordForm(FlaskForm):
 
 
 class LanguageForm(FlaskForm):
-    language = SelectField(choices=[("nl", "Nederlands"), ("en", "English")])
+    language = SelectField(choices=["nl", "en"])
     next = HiddenField()
 
 

@@ -1,0 +1,50 @@
+"""Configuration from ZEGEL_* variables: defaults, and a clear error for every bad value."""
+from __future__ import annotations
+
+import pytest
+
+from zegel.config import Config, ConfigError
+
+
+def test_defaults_run_everything_on_one_machine(tmp_path):
+    config = Config.from_env({"ZEGEL_VAR_DIR": str(tmp_path), "ZEGEL_DEV_OUTBOX": "1"})
+    assert config.database_url == f"sqlite:///{tmp_path / 'zegel.db'}"
+    assert config.keyring_path == tmp_path / "keyring.json"
+    assert config.public_url == "http://127.0.0.1:5000" and not config.https
+    assert config.sms_provider == "dev" and config.ratelimit_storage_url == "memory://"
+    assert config.default_language == "nl"
+
+
+def test_postgresql_urls_use_psycopg():
+    config = Config.from_env({"ZEGEL_DEV_OUTBOX": "1", "ZEGEL_DATABASE_URL": "postgresql://u@db/zegel"})
+    assert config.database_url == "postgresql+psycopg://u@db/zegel"
+
+
+@pytest.mark.parametrize("env,names", [
+    ({"ZEGEL_DATABASE_URL": "mysql://x/y"}, "ZEGEL_DATABASE_URL"),
+    ({"ZEGEL_PUBLIC_URL": "zegel.example.nl"}, "ZEGEL_PUBLIC_URL"),
+    ({"ZEGEL_PUBLIC_URL": "https://zegel.example.nl/app"}, "ZEGEL_PUBLIC_URL"),
+    ({"ZEGEL_SECRET_KEY": "short"}, "ZEGEL_SECRET_KEY"),
+    ({"ZEGEL_DEV_OUTBOX": "0"}, "ZEGEL_SMS_PROVIDER=dev"),
+    ({"ZEGEL_SMS_PROVIDER": "carrier-pigeon"}, "ZEGEL_SMS_PROVIDER"),
+    ({"ZEGEL_SMS_PROVIDER": "cm"}, "ZEGEL_SMS_CM_PRODUCT_TOKEN"),
+    ({"ZEGEL_SMS_SENDER": "Ziekenhuis Oost-Nederland"}, "ZEGEL_SMS_SENDER"),
+    ({"ZEGEL_RATELIMIT_STORAGE_URL": "memcached://x"}, "ZEGEL_RATELIMIT_STORAGE_URL"),
+    ({"ZEGEL_WORKER_POLL_SECONDS": "0"}, "ZEGEL_WORKER_POLL_SECONDS"),
+    ({"ZEGEL_WORKER_POLL_SECONDS": "soon"}, "ZEGEL_WORKER_POLL_SECONDS"),
+    ({"ZEGEL_DEFAULT_LANGUAGE": "de"}, "ZEGEL_DEFAULT_LANGUAGE"),
+    ({"ZEGEL_LOG_LEVEL": "LOUD"}, "ZEGEL_LOG_LEVEL"),
+])
+def test_bad_values_name_the_variable(env, names):
+    with pytest.raises(ConfigError) as err:
+        Config.from_env({"ZEGEL_DEV_OUTBOX": "1", **env})
+    assert names in str(err.value)
+
+
+def test_https_public_url_makes_cookies_secure_and_sends_hsts(make_config, keyring_file, anna):
+    from zegel.app import create_app
+    from zegel.crypto.keyring import Keyring
+    app = create_app(make_config(ZEGEL_PUBLIC_URL="https://zegel.example.nl"), Keyring.load(keyring_file))
+    resp = app.test_client().get("/login", base_url="https://zegel.example.nl")
+    assert resp.headers["Strict-Transport-Security"].startswith("max-age=31536000")
+    assert "Secure" in resp.headers["Set-Cookie"]
