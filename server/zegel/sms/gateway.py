@@ -66,6 +66,8 @@ class CmSms:
             data = resp.json()
         except ValueError:
             data = {}
+        if not isinstance(data, dict):  # a proxy's error page or a changed API: judge by status only
+            data = {}
         if resp.status_code >= 500 or resp.status_code == 429:
             raise DeliveryError(f"CM.com answered {resp.status_code}", permanent=False)
         details = str(data.get("details", ""))[:200]
