@@ -77,3 +77,13 @@ def test_commands_before_init_say_what_to_do(env):
 def test_bad_configuration_stops_with_the_variable_named(env, var, value, message):
     result = zegel({**env, var: value}, "init")
     assert result.returncode == 1 and message in result.stderr and "Traceback" not in result.stderr
+
+
+def test_init_refuses_to_replace_a_lost_key_ring(env, tmp_path):
+    assert zegel(env, "init").returncode == 0
+    keyring = tmp_path / "var" / "keyring.json"
+    keyring.unlink()
+    refused = zegel(env, "init")
+    assert refused.returncode == 1 and "restore it from your backup" in refused.stderr
+    assert not keyring.exists()
+    assert zegel(env, "init", "--new-keyring").returncode == 0 and keyring.exists()

@@ -40,15 +40,22 @@ def main():
 
 
 @main.command()
-def init():
+@click.option("--new-keyring", is_flag=True,
+              help="Create a key ring even though the database already holds data (its content becomes unreadable).")
+def init(new_keyring):
     """Create the key ring, storage folders and database tables (safe to run again)."""
     from zegel.crypto.keyring import Keyring
-    from zegel.migrate import upgrade
+    from zegel.migrate import current_revision, upgrade
 
     config = _config()
     config.var_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(config.var_dir, 0o700)
     (config.var_dir / "blobs").mkdir(exist_ok=True)
+    if not config.keyring_path.exists() and current_revision(config.database_url) and not new_keyring:
+        # A new key ring beside an existing database would make everything encrypted in it unreadable.
+        raise click.ClickException(
+            f"the database is already set up but the key ring {config.keyring_path} is missing: restore it "
+            "from your backup (or, to start over without the old content, run `zegel init --new-keyring`)")
     if Keyring.create(config.keyring_path):
         click.echo(f"created key ring {config.keyring_path} (mode 0600) - back it up: without it nothing can be read")
     else:

@@ -246,3 +246,14 @@ def test_sms_sends_per_account_are_capped(client, worker):
         resp = client.post_form("/login", {"email": "anna@demo.test", "password": DEMO_PASSWORD})
     assert resp.status_code == 429
     assert "te veel inlogcodes" in resp.get_data(as_text=True)
+
+
+def test_logout_on_a_remembered_browser_forgets_it(client, new_client, worker):
+    token = device_token_of(web_login(client, worker, remember=True))
+    resp = client.post_form("/logout", {}, token_from="/inbox")
+    assert any(c.startswith("zegel_device=;") for c in resp.headers.getlist("Set-Cookie"))
+    assert "Je bent uitgelogd." in client.get("/login").get_data(as_text=True)
+    assert_logged_out(client)
+    copy = new_client()
+    copy.set_cookie("zegel_device", token)
+    assert_logged_out(copy)

@@ -63,9 +63,19 @@ def device_of_session(session: Session, token: str | None) -> str | None:
     return session.scalar(select(WebSession.device_id).where(WebSession.token_hash == token_hash(token)))
 
 
-def end_web_session(session: Session, token: str) -> None:
-    session.execute(update(WebSession).where(WebSession.token_hash == token_hash(token),
-                                             WebSession.revoked_at.is_(None)).values(revoked_at=utcnow()))
+def log_out_browser(session: Session, user: User, session_token: str, device_token: str | None, *,
+                    ip: str = "") -> None:
+    """"Uitloggen": end this browser's session and, if it was remembered, its device token,
+    so the next visit asks for the password and an SMS code again."""
+    now = utcnow()
+    session.execute(update(WebSession).where(WebSession.token_hash == token_hash(session_token),
+                                             WebSession.revoked_at.is_(None)).values(revoked_at=now))
+    if device_token:
+        session.execute(update(DeviceToken).where(DeviceToken.token_hash == token_hash(device_token),
+                                                  DeviceToken.user_id == user.id,
+                                                  DeviceToken.revoked_at.is_(None)).values(revoked_at=now))
+    record(session, "logout", actor=user, subject=user.email_key, ip=ip, client="web",
+           device_forgotten=bool(device_token))
     session.commit()
 
 

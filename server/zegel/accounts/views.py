@@ -155,9 +155,11 @@ def logout():
     if not PostForm().validate_on_submit():
         raise AppError("csrf_failed", _("Reload the page and try again."), 400)
     if current_user.is_authenticated:
-        sessions.end_web_session(db.session, current_user.session_token)
+        sessions.log_out_browser(db.session, current_user, current_user.session_token,
+                                 request.cookies.get(DEVICE_COOKIE), ip=client_ip())
     logout_user()
     session.clear()
+    g.clear_device_cookie = True
     flash(_("You have been logged out."), "info")
     return redirect(url_for("accounts.login"))
 
