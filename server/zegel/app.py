@@ -12,7 +12,7 @@ from zegel.config import LANGUAGES, Config
 from zegel.crypto.keyring import Keyring
 from zegel.errors import register_error_handlers
 from zegel.extensions import babel, csrf, db, limiter, login_manager
-from zegel.security import init_security_headers
+from zegel.security import init_input_checks, init_security_headers
 
 LANGUAGE_COOKIE = "zegel_lang"
 
@@ -55,6 +55,7 @@ def create_app(config: Config | None = None, keyring: Keyring | None = None) -> 
     login_manager.login_message = None
     login_manager.session_protection = "basic"
     init_security_headers(app, https=config.https)
+    init_input_checks(app)
     register_error_handlers(app)
     _register_blueprints(app, config)
 

@@ -1,4 +1,6 @@
 """Flask extensions, created unbound here and bound in create_app."""
+import ipaddress
+
 from flask import request
 from flask_babel import Babel
 from flask_limiter import Limiter
@@ -17,8 +19,20 @@ def client_ip() -> str:
     return request.remote_addr or "unknown"
 
 
+def client_network() -> str:
+    """The rate-limit key for an address: an IPv6 client owns a whole /64, so count per /64."""
+    ip = client_ip()
+    try:
+        address = ipaddress.ip_address(ip)
+    except ValueError:
+        return ip
+    if address.version == 6 and not address.ipv4_mapped:
+        return str(ipaddress.ip_network(f"{address}/64", strict=False))
+    return ip
+
+
 # Headers off: X-RateLimit-* would tell a guesser exactly how many tries are left;
 # a 429 still says Retry-After (see errors.py).
-limiter = Limiter(key_func=client_ip, default_limits=[], headers_enabled=False)
+limiter = Limiter(key_func=client_network, default_limits=[], headers_enabled=False)
 
-__all__ = ["babel", "client_ip", "csrf", "db", "limiter", "login_manager"]
+__all__ = ["babel", "client_ip", "client_network", "csrf", "db", "limiter", "login_manager"]

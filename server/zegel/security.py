@@ -15,6 +15,22 @@ CSP = "; ".join([
 ])
 
 
+def init_input_checks(app) -> None:
+    """Refuse form and query values that no database or hash can take, before any view sees them."""
+    from flask import request
+    from flask_babel import gettext as _
+
+    from zegel.accounts.schemas import is_clean_text
+    from zegel.errors import AppError
+
+    @app.before_request
+    def _clean_input():
+        form = request.form.values() if request.method == "POST" and request.mimetype in (
+            "application/x-www-form-urlencoded", "multipart/form-data") else ()
+        if not all(is_clean_text(v) for v in (*request.args.values(), *form)):
+            raise AppError("invalid_input", _("The request contains characters that are not allowed."), 400)
+
+
 def init_security_headers(app, https: bool) -> None:
     @app.after_request
     def _headers(resp):

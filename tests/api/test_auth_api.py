@@ -68,9 +68,15 @@ def test_login_verify_me_refresh_logout(client, api, worker):
 
 
 def test_a_replayed_refresh_token_ends_the_whole_login(client, api, worker):
-    tokens = api_login(client, api, worker)
-    rotated = call(client, api, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]},
-                   expect=200).get_json()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        tokens = api_login(client, api, worker)
+        rotated = call(client, api, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]},
+                       expect=200).get_json()
+        clock.shift(timedelta(minutes=5))
+        _replay_and_check(client, api, tokens, rotated)
+
+
+def _replay_and_check(client, api, tokens, rotated):
     # Someone copied the first refresh token and uses it now.
     resp = call(client, api, "POST", "/auth/refresh", {"refresh_token": tokens["refresh_token"]}, expect=401)
     assert resp.get_json()["error"]["code"] == "invalid_token"

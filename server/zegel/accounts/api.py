@@ -21,7 +21,7 @@ def _email_key() -> str:
 
 @bp.post("/auth/login")
 @limiter.limit("30 per minute")
-@limiter.limit("10 per 15 minutes", key_func=_email_key)
+@limiter.limit("10 per 15 minutes", key_func=_email_key, deduct_when=lambda resp: resp.status_code == 401)
 def login():
     body = json_body("email", "password", optional={"remember": bool})
     challenge = login_service.start_login(

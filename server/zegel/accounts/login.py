@@ -45,8 +45,14 @@ def start_login(session: Session, email: str, password: str, *, remember: bool, 
                 hmac_key: bytes, language: str) -> LoginChallenge:
     """Check the password and send a code; the same error for every kind of failure."""
     user = find_user_by_email(session, email or "") if email else None
-    ok = passwords.verify_password(user.password_hash if user else None, password or "")
-    if not ok or not user.active:
+    stored_hash = user.password_hash if user else None
+    # End the read before the deliberately slow hash, so no database lock is held during it.
+    session.rollback()
+    ok = passwords.verify_password(stored_hash, password or "")
+    if user is not None:
+        # Re-read and lock the account row: concurrent logins then count challenges one at a time.
+        user = session.scalar(select(User).where(User.id == user.id).with_for_update())
+    if not ok or user is None or not user.active:
         record(session, "login.failed", actor=user, subject=(email or "")[:320].lower(), ip=ip,
                reason="password" if user else "unknown_user")
         session.commit()
@@ -59,7 +65,7 @@ def start_login(session: Session, email: str, password: str, *, remember: bool, 
         session.commit()
         raise AppError("rate_limited", _l("Too many login codes were requested for this account. "
                                           "Try again in an hour."), 429, retry_after=3600)
-    if passwords.needs_rehash(user.password_hash):
+    if passwords.needs_rehash(stored_hash):
         user.password_hash = passwords.hash_password(password)
     challenge = LoginChallenge(user_id=user.id, remember=remember, code_hmac="", created_at=now,
                                expires_at=now + CODE_LIFETIME, sent_at=now)

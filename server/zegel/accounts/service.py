@@ -93,20 +93,24 @@ def change_password(session: Session, user: User, current: str, new: str, *, ip:
     """Change the password and sign out every other browser, device and add-in."""
     from zegel.accounts import sessions  # sessions imports this module's users
 
-    if not passwords.verify_password(user.password_hash, current):
+    stored_hash, name, email = user.password_hash, user.name, user.email
+    session.rollback()  # no database lock during the slow hashes below
+    if not passwords.verify_password(stored_hash, current):
         record(session, "password.change_failed", actor=user, subject=user.email_key, ip=ip)
         session.commit()
         raise AppError("wrong_password", _l("Your current password is not correct."), 400)
     if new == current:
         raise AppError("weak_password", _l("Choose a password that differs from the current one."), 400)
-    passwords.check_strength(new, [user.name, user.email, *user.email.split("@")])
-    user.password_hash = passwords.hash_password(new)
+    passwords.check_strength(new, [name, email, *email.split("@")])
+    new_hash = passwords.hash_password(new)
+    user.password_hash = new_hash
     user.password_changed_at = utcnow()
     sessions.revoke_all(session, user, keep_session_token=keep_session_token)
     record(session, "password.changed", actor=user, subject=user.email_key, ip=ip)
     session.commit()
 
 
-def set_language(session: Session, user: User, language: str) -> None:
+def set_language(session: Session, user: User, language: str, *, ip: str = "") -> None:
     user.language = language
+    record(session, "settings.language", actor=user, subject=user.email_key, ip=ip, language=language)
     session.commit()

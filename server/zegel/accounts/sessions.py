@@ -24,6 +24,7 @@ DEVICE_LIFETIME = timedelta(days=30)
 ACCESS_LIFETIME = timedelta(hours=1)
 REFRESH_LIFETIME = timedelta(hours=12)
 REFRESH_LIFETIME_REMEMBER = timedelta(days=30)
+REFRESH_GRACE = timedelta(seconds=10)
 # Writing last_seen on every request would make every page a database write.
 _TOUCH_EVERY = timedelta(minutes=5)
 
@@ -219,6 +220,10 @@ def refresh_api_tokens(session: Session, refresh_token: str, *, ip: str = "") ->
     if row is None:
         raise AppError(*_INVALID_REFRESH)
     user = session.get(User, row.user_id)
+    if row.used_at is not None and now - row.used_at < REFRESH_GRACE:
+        # A double submit or a retry of a refresh that just succeeded: refuse it, but don't
+        # treat it as theft, or one retry would sign the add-in out.
+        raise AppError(*_INVALID_REFRESH)
     if row.used_at is not None:
         session.execute(update(ApiToken).where(ApiToken.family == row.family, ApiToken.revoked_at.is_(None))
                         .values(revoked_at=now))

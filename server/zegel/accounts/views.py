@@ -1,6 +1,8 @@
 """Web pages: login, SMS code ("Verifieer"), logout, devices, password and language."""
 from __future__ import annotations
 
+from urllib.parse import urlsplit
+
 from flask import (Blueprint, current_app, flash, g, redirect, render_template, request, session,
                    url_for)
 from flask_babel import gettext as _
@@ -63,15 +65,21 @@ def _device_cookie(resp):
 
 
 def _safe_next(target: str | None) -> str:
-    # Only same-site paths: an attacker's ?next=https://evil must not redirect after login.
-    if target and target.startswith("/") and not target.startswith("//") and "\\" not in target:
-        return target
+    """Only a path on this site: ?next=https://evil, //evil or "/\t/evil" (browsers drop the tab)
+    must not redirect anyone after login; control characters would make redirect() fail."""
+    if (target and target.startswith("/") and "\\" not in target
+            and not any(ord(c) <= 0x20 or ord(c) == 0x7F for c in target)):
+        parts = urlsplit(target)
+        if not parts.scheme and not parts.netloc and not target.startswith("//"):
+            return target
     return url_for("messages.inbox")
 
 
 @bp.route("/login", methods=["GET", "POST"])
 @limiter.limit("30 per minute", methods=["POST"])
-@limiter.limit("10 per 15 minutes", key_func=_email_key, methods=["POST"])
+# Per address only failed attempts count, so a stranger's guesses cannot lock the owner out.
+@limiter.limit("10 per 15 minutes", key_func=_email_key, methods=["POST"],
+               deduct_when=lambda resp: resp.status_code == 401)
 def login():
     if current_user.is_authenticated:
         return redirect(url_for("messages.inbox"))
@@ -223,7 +231,7 @@ def language():
     if not form.validate_on_submit():
         raise AppError("invalid_language", _("Choose Nederlands or English."), 400)
     if current_user.is_authenticated:
-        service.set_language(db.session, current_user, form.language.data)
+        service.set_language(db.session, current_user, form.language.data, ip=client_ip())
     resp = redirect(_safe_next(form.next.data))
     resp.set_cookie(LANGUAGE_COOKIE, form.language.data, max_age=365 * 24 * 3600,
                     secure=current_app.config["ZEGEL"].https, httponly=True, samesite="Lax")
