@@ -34,6 +34,11 @@ def test_postgresql_urls_use_psycopg():
     ({"ZEGEL_WORKER_POLL_SECONDS": "soon"}, "ZEGEL_WORKER_POLL_SECONDS"),
     ({"ZEGEL_DEFAULT_LANGUAGE": "de"}, "ZEGEL_DEFAULT_LANGUAGE"),
     ({"ZEGEL_LOG_LEVEL": "LOUD"}, "ZEGEL_LOG_LEVEL"),
+    ({"ZEGEL_DEV_OUTBOX": "0", "ZEGEL_SMS_PROVIDER": "cm", "ZEGEL_SMS_CM_PRODUCT_TOKEN": "t"}, "ZEGEL_SMTP_HOST"),
+    ({"ZEGEL_SMTP_HOST": "mail", "ZEGEL_SMTP_SECURITY": "ssl3"}, "ZEGEL_SMTP_SECURITY"),
+    ({"ZEGEL_SMTP_HOST": "mail", "ZEGEL_SMTP_PORT": "99999"}, "ZEGEL_SMTP_PORT"),
+    ({"ZEGEL_SMTP_HOST": "mail", "ZEGEL_SMTP_USERNAME": "zegel"}, "ZEGEL_SMTP_PASSWORD"),
+    ({"ZEGEL_MAIL_FROM": "Zegel <no address>"}, "ZEGEL_MAIL_FROM"),
 ])
 def test_bad_values_name_the_variable(env, names):
     with pytest.raises(ConfigError) as err:

@@ -34,7 +34,8 @@ def test_oversized_bodies_are_refused(client):
 def test_dev_outbox_is_absent_unless_switched_on(make_config, keyring_file):
     from zegel.app import create_app
     from zegel.crypto.keyring import Keyring
-    app = create_app(make_config(ZEGEL_DEV_OUTBOX="0", ZEGEL_SMS_PROVIDER="cm", ZEGEL_SMS_CM_PRODUCT_TOKEN="t"),
+    app = create_app(make_config(ZEGEL_DEV_OUTBOX="0", ZEGEL_SMS_PROVIDER="cm", ZEGEL_SMS_CM_PRODUCT_TOKEN="t",
+                                ZEGEL_SMTP_HOST="127.0.0.1"),
                      Keyring.load(keyring_file))
     client = app.test_client()
     assert client.get("/dev/outbox.json").status_code == 404

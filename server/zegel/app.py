@@ -42,6 +42,8 @@ def create_app(config: Config | None = None, keyring: Keyring | None = None) -> 
         RATELIMIT_STRATEGY="moving-window",
     )
     app.extensions["zegel.keyring"] = keyring
+    from zegel.storage.local import LocalBlobStore
+    app.extensions["zegel.blobs"] = LocalBlobStore(config.var_dir / "blobs")
     if config.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies,
                                 x_host=config.trusted_proxies)
@@ -85,9 +87,11 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.accounts import views as accounts_views
     from zegel.api import views as api_views
     from zegel.messages import views as messages_views
+    from zegel.portal import views as portal_views
 
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(messages_views.bp)
+    app.register_blueprint(portal_views.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(api_views.bp)
     # Bearer tokens are not sent by the browser on its own, so the JSON API needs no CSRF token.

@@ -67,6 +67,12 @@ class Config:
     sms_sender: str
     sms_cm_url: str
     sms_cm_product_token: str | None
+    smtp_host: str | None
+    smtp_port: int
+    smtp_security: str
+    smtp_username: str | None
+    smtp_password: str | None
+    mail_from: str
     ratelimit_storage_url: str
     ratelimit_enabled: bool
     worker_in_process: bool
@@ -123,6 +129,19 @@ class Config:
                 f"got {sender!r}"
             )
 
+        smtp_host = env.get("ZEGEL_SMTP_HOST") or None
+        if smtp_host is None and not dev_outbox:
+            raise ConfigError("ZEGEL_SMTP_HOST: required to send notification e-mail "
+                              "(or set ZEGEL_DEV_OUTBOX=1 for development)")
+        smtp_security = _choice(env, "ZEGEL_SMTP_SECURITY", "starttls", ("starttls", "tls", "none"))
+        smtp_port = _int(env, "ZEGEL_SMTP_PORT", 465 if smtp_security == "tls" else 587, 1, 65535)
+        if bool(env.get("ZEGEL_SMTP_USERNAME")) != bool(env.get("ZEGEL_SMTP_PASSWORD")):
+            raise ConfigError("ZEGEL_SMTP_USERNAME and ZEGEL_SMTP_PASSWORD: give both or neither")
+        mail_from = env.get("ZEGEL_MAIL_FROM") or f"Zegel <noreply@{urlsplit(public_url).hostname}>"
+        from email.utils import parseaddr
+        if "@" not in parseaddr(mail_from)[1] or re.search(r"[\r\n]", mail_from):
+            raise ConfigError(f"ZEGEL_MAIL_FROM: expected an address like 'Zegel <noreply@example.nl>', got {mail_from!r}")
+
         ratelimit_url = env.get("ZEGEL_RATELIMIT_STORAGE_URL") or "memory://"
         if not re.match(r"^(memory|redis|rediss|redis\+unix)://", ratelimit_url):
             raise ConfigError(
@@ -144,6 +163,12 @@ class Config:
             sms_sender=sender,
             sms_cm_url=cm_url,
             sms_cm_product_token=token,
+            smtp_host=smtp_host,
+            smtp_port=smtp_port,
+            smtp_security=smtp_security,
+            smtp_username=env.get("ZEGEL_SMTP_USERNAME") or None,
+            smtp_password=env.get("ZEGEL_SMTP_PASSWORD") or None,
+            mail_from=mail_from,
             ratelimit_storage_url=ratelimit_url,
             ratelimit_enabled=_bool(env, "ZEGEL_RATELIMIT_ENABLED", True),
             worker_in_process=_bool(env, "ZEGEL_WORKER_IN_PROCESS", True),

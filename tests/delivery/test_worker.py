@@ -44,7 +44,8 @@ def make_cm_app(make_config, keyring_file, cm_server):
 
     def make():
         config = make_config(ZEGEL_SMS_PROVIDER="cm", ZEGEL_SMS_CM_PRODUCT_TOKEN="tok",
-                             ZEGEL_SMS_CM_URL=cm_server.url, ZEGEL_DEV_OUTBOX="0")
+                             ZEGEL_SMS_CM_URL=cm_server.url, ZEGEL_DEV_OUTBOX="0",
+                             ZEGEL_SMTP_HOST="127.0.0.1")
         apps.append(create_app(config, Keyring.load(keyring_file)))
         return apps[-1]
 

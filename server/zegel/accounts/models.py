@@ -19,6 +19,10 @@ class Organisation(Base):
     id: Mapped[str] = mapped_column(String(36), primary_key=True, default=new_id)
     name: Mapped[str] = mapped_column(String(200), unique=True)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Verification pre-selected for a recipient the sender has no default for.
+    default_verification: Mapped[str] = mapped_column(String(10), default="sms", server_default="sms")
+    # Messages expire this many days after sending (0: never).
+    default_expiry_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
     users: Mapped[list["User"]] = relationship(back_populates="organisation")
 

@@ -17,6 +17,8 @@ from pathlib import Path
 from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
+from zegel.crypto.sealed import open_sealed, seal
+
 FORMAT = 1
 
 
@@ -68,6 +70,50 @@ class Keyring:
         if len(root) != 32 or any(len(k.key) != 32 for k in keks):
             raise KeyringError(f"{path}: keys must be 32 bytes")
         return cls(keks, int(raw["active_kek"]), root)
+
+    def wrap(self, dek: bytes, aad: bytes) -> tuple[int, bytes]:
+        """Wrap a data key under the active KEK: (kek id, nonce ‖ ciphertext)."""
+        kek = self.active_kek
+        return kek.id, seal(kek.key, dek, b"zegel/dek/%d/" % kek.id + aad)
+
+    def unwrap(self, kek_id: int, wrapped: bytes, aad: bytes) -> bytes:
+        kek = self.keks.get(kek_id)
+        if kek is None:
+            raise KeyringError(f"KEK {kek_id} is not in the key ring (retired too early?)")
+        return open_sealed(kek.key, wrapped, b"zegel/dek/%d/" % kek.id + aad)
+
+    def save(self, path: Path) -> None:
+        """Write atomically with mode 0600, so a crash never leaves half a key ring."""
+        path = Path(path)
+        doc = {
+            "format": FORMAT,
+            "active_kek": self.active_kek_id,
+            "keks": [{"id": k.id, "key": _b64(k.key), "created_at": k.created_at}
+                     for k in sorted(self.keks.values(), key=lambda k: k.id)],
+            "root_key": _b64(self._root_key),
+        }
+        tmp = path.with_name(path.name + ".tmp")
+        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            json.dump(doc, fh, indent=2)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+
+    def rotate(self) -> Kek:
+        """Add a new KEK and make it the one new data keys are wrapped with."""
+        kek = Kek(max(self.keks) + 1, secrets.token_bytes(32),
+                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        self.keks[kek.id] = kek
+        self.active_kek_id = kek.id
+        return kek
+
+    def retire(self, kek_id: int) -> None:
+        if kek_id == self.active_kek_id:
+            raise KeyringError("the active KEK cannot be retired; rotate first")
+        if kek_id not in self.keks:
+            raise KeyringError(f"KEK {kek_id} is not in the key ring")
+        del self.keks[kek_id]
 
     @classmethod
     def create(cls, path: Path) -> bool:

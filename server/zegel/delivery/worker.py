@@ -17,6 +17,7 @@ from zegel.clock import utcnow
 from zegel.delivery import outbox
 from zegel.delivery.errors import DeliveryError
 from zegel.delivery.models import DONE, FAILED, PENDING, OutboxJob
+from zegel.delivery.mail import mailer_from_config
 from zegel.sms.gateway import gateway_from_config
 
 log = logging.getLogger("zegel.worker")
@@ -30,16 +31,29 @@ def backoff(attempts: int) -> timedelta:
     return timedelta(seconds=base * random.uniform(0.8, 1.2))
 
 
+def after_delivery(session, job: OutboxJob, error: DeliveryError | None) -> None:
+    """Tell the domain that caused the job how it went (same transaction as the job's status)."""
+    kind, _, ref = job.reference.partition(":")
+    if kind == "notify":
+        from zegel.messages.notifications import notification_result
+        notification_result(session, ref, delivered=error is None,
+                            final=error is None or error.permanent or job.attempts >= job.max_attempts)
+
+
 class Worker:
     def __init__(self, app):
         self.app = app
         self.sessionmaker = app.extensions["zegel.db"][1]
         self.key = outbox.outbox_key(app)
-        self.handlers = {"sms": self._send_sms}
+        self.handlers = {"sms": self._send_sms, "email": self._send_email}
         self.sms = gateway_from_config(app.config["ZEGEL"], self.sessionmaker)
+        self.mail = mailer_from_config(app.config["ZEGEL"], self.sessionmaker)
 
     def _send_sms(self, payload: dict, reference: str) -> None:
         self.sms.send(payload["to"], payload["text"], reference)
+
+    def _send_email(self, payload: dict, reference: str) -> None:
+        self.mail.send(payload)
 
     def claim(self) -> list[OutboxJob]:
         now = utcnow()
@@ -81,6 +95,7 @@ class Worker:
             log.info("outbox job %s attempt %d failed, will retry: %s", job.id, job.attempts, error)
         with self.sessionmaker() as session:
             session.execute(update(OutboxJob).where(OutboxJob.id == job.id).values(**values))
+            after_delivery(session, job, error)
             session.commit()
 
     def run_once(self) -> int:

@@ -1,0 +1,340 @@
+"""Sending, reading and revoking secure messages. Every read checks who asks."""
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zegel.accounts import passwords
+from zegel.accounts.models import User
+from zegel.accounts.service import find_user_by_email, normalise_email, parse_mobile
+from zegel.audit.service import record
+from zegel.clock import utcnow
+from zegel.crypto import stream
+from zegel.crypto.tokens import new_token, token_hash
+from zegel.delivery import outbox
+from zegel.errors import AppError
+from zegel.ids import new_id
+from zegel.messages import content
+from zegel.messages.models import KINDS, METHODS, Attachment, Conversation, Message, Recipient, RecipientDefault
+
+MAX_RECIPIENTS = 100
+MAX_ATTACHMENTS = 20
+MAX_FORM_ATTACHMENT = 25 * 1024 * 1024
+MIN_AGREED_PASSWORD = 8
+
+
+@dataclass
+class RecipientInput:
+    email: str
+    kind: str = "to"
+    method: str = "none"
+    phone: str | None = None
+    password: str | None = None
+    remember: bool = False
+
+
+@dataclass
+class AttachmentInput:
+    name: str
+    data: bytes
+    content_type: str = "application/octet-stream"
+
+
+@dataclass
+class SentMessage:
+    message: Message
+    link: str
+    recipient_links: dict[str, str] = field(default_factory=dict)  # recipient id → link
+
+
+def _keyring():
+    return current_app.extensions["zegel.keyring"]
+
+
+def _store():
+    return current_app.extensions["zegel.blobs"]
+
+
+def _public_url() -> str:
+    return current_app.config["ZEGEL"].public_url
+
+
+def _clean_filename(name: str) -> str:
+    name = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
+    if not name or name in (".", ".."):
+        raise AppError("invalid_attachment", _l("An attachment has no file name."), 400)
+    return name[:255]
+
+
+def _validate_recipients(session: Session, items: list[RecipientInput]) -> list[tuple[RecipientInput, str, str, User | None]]:
+    if not items:
+        raise AppError("no_recipients", _l("Add at least one recipient."), 400)
+    if len(items) > MAX_RECIPIENTS:
+        raise AppError("too_many_recipients", _l("Send to at most %(n)d recipients at once.", n=MAX_RECIPIENTS), 400)
+    seen, out = set(), []
+    for item in items:
+        display, key = normalise_email(item.email)
+        if key in seen:
+            raise AppError("duplicate_recipient", _l("%(email)s is listed twice.", email=display), 400)
+        seen.add(key)
+        if item.kind not in KINDS:
+            raise AppError("invalid_recipient", _l("Recipient type must be to, cc or bcc."), 400)
+        if item.method not in METHODS:
+            raise AppError("invalid_method", _l("Choose a verification method for %(email)s.", email=display), 400)
+        account = find_user_by_email(session, key)
+        if item.method == "sms":
+            item.phone = parse_mobile(item.phone or "")
+        elif item.method == "password":
+            if len(item.password or "") < MIN_AGREED_PASSWORD:
+                raise AppError("invalid_password", _l("The agreed password for %(email)s needs at least %(n)d "
+                                                      "characters.", email=display, n=MIN_AGREED_PASSWORD), 400)
+        elif item.method == "account" and (account is None or not account.active):
+            raise AppError("no_account", _l("%(email)s has no Zegel account: choose another verification.",
+                                            email=display), 400)
+        out.append((item, display, key, account))
+    return out
+
+
+def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
+                 attachments: list[AttachmentInput] = (), reply_to: Message | None = None,
+                 expires_at: datetime | None = None, ip: str = "") -> SentMessage:
+    """Validate everything, store the attachments, then commit the message and its notifications at once."""
+    subject = content.clean_subject(subject)
+    body_html = content.clean_body(body_html)
+    checked = _validate_recipients(session, recipients)
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise AppError("too_many_attachments", _l("Add at most %(n)d attachments.", n=MAX_ATTACHMENTS), 400)
+    for att in attachments:
+        if len(att.data) > MAX_FORM_ATTACHMENT:
+            raise AppError("attachment_too_large", _l("%(name)s is larger than 25 MB.", name=att.name), 413)
+    org = sender.organisation
+    if expires_at is None and org.default_expiry_days:
+        expires_at = utcnow() + timedelta(days=org.default_expiry_days)
+
+    message_id = new_id()
+    key = content.new_message_key(_keyring(), message_id)
+    conversation = reply_to.conversation if reply_to else Conversation(organisation_id=org.id)
+    link = new_token()
+    message = Message(
+        id=message_id, conversation=conversation, sender_id=sender.id, author_email=sender.email,
+        author_name=sender.name, reply_to_id=reply_to.id if reply_to else None, kek_id=key.kek_id,
+        wrapped_dek=key.wrapped_dek, subject_ct=content.seal_text(key.dek, message_id, "subject", subject),
+        body_ct=content.seal_text(key.dek, message_id, "body", body_html), link_hash=token_hash(link),
+        expires_at=expires_at,
+    )
+    conversation.last_message_at = utcnow()
+    session.add(message)
+
+    written: list[str] = []
+    try:
+        for position, att in enumerate(attachments):
+            name = _clean_filename(att.name)
+            attachment_id = new_id()
+            blob_key = f"att/{message_id}/{attachment_id}"
+            _store().put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
+            written.append(blob_key)
+            session.add(Attachment(id=attachment_id, message=message, position=position,
+                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}", name),
+                                   content_type=(att.content_type or "application/octet-stream")[:200],
+                                   size=len(att.data), blob_key=blob_key))
+        sent = SentMessage(message, f"{_public_url()}/r/{link}")
+        for position, (item, display, key_email, account) in enumerate(checked):
+            token = new_token()
+            recipient = Recipient(
+                message=message, position=position, kind=item.kind, email=display, email_key=key_email,
+                user_id=account.id if account else None, method=item.method,
+                phone=item.phone if item.method == "sms" else None,
+                password_hash=passwords.hash_password(item.password) if item.method == "password" else None,
+                link_hash=token_hash(token),
+            )
+            session.add(recipient)
+            session.flush()
+            sent.recipient_links[recipient.id] = f"{_public_url()}/r/{token}"
+            job = _enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
+                                        account)
+            recipient.notify_job_id = job.id
+            if item.remember:
+                _remember_default(session, sender, key_email, item.method, recipient.phone)
+        record(session, "message.sent", actor=sender, ip=ip, subject=message_id,
+               conversation=conversation.id, recipients=len(checked), attachments=len(attachments))
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for blob_key in written:  # nothing half-done: no blobs without a message
+            _store().delete(blob_key)
+        raise
+    return sent
+
+
+def _remember_default(session: Session, sender: User, email_key: str, method: str, phone: str | None) -> None:
+    row = session.scalar(select(RecipientDefault).where(RecipientDefault.user_id == sender.id,
+                                                        RecipientDefault.email_key == email_key))
+    if row is None:
+        row = RecipientDefault(user_id=sender.id, email_key=email_key)
+        session.add(row)
+    row.method, row.phone, row.updated_at = method, phone, utcnow()
+
+
+def recipient_defaults(session: Session, sender: User) -> dict[str, dict]:
+    """email → {method, phone} for pre-filling the compose screen."""
+    rows = session.scalars(select(RecipientDefault).where(RecipientDefault.user_id == sender.id))
+    return {r.email_key: {"method": r.method, "phone": r.phone} for r in rows}
+
+
+def _enqueue_notification(session: Session, sender: User, recipient: Recipient, subject: str, link: str,
+                          account: User | None):
+    language = (account.language if account else None) or sender.language or current_app.config["ZEGEL"].default_language
+    with force_locale(language):
+        context = {"sender": sender, "subject": subject, "link": link, "method": recipient.method,
+                   "phone_hint": _phone_hint(recipient.phone)}
+        mail_subject = gettext("Secure message from %(name)s: %(subject)s", name=sender.name, subject=subject)
+        text = render_template("email/notification.txt", **context)
+        html = render_template("email/notification.html", **context)
+    return outbox.enqueue(session, "email", {"to": recipient.email, "subject": mail_subject, "text": text,
+                                             "html": html, "reply_to": sender.email},
+                          reference=f"notify:{recipient.id}")
+
+
+def _phone_hint(phone: str | None) -> str:
+    return f"••••{phone[-2:]}" if phone else ""
+
+
+# --- reading ------------------------------------------------------------------------
+
+def can_read(session: Session, user: User, message: Message) -> bool:
+    if message.sender_id == user.id:
+        return True
+    return session.scalar(select(Recipient.id).where(Recipient.message_id == message.id,
+                                                     Recipient.user_id == user.id)) is not None
+
+
+def get_conversation(session: Session, user: User, conversation_id: str) -> Conversation:
+    """The conversation, if the user wrote or received a message in it; 404 otherwise, whatever the id."""
+    conversation = session.get(Conversation, conversation_id) if conversation_id else None
+    if conversation is None or not any(can_read(session, user, m) for m in conversation.messages):
+        raise AppError("not_found", _l("This conversation does not exist or is not yours."), 404)
+    return conversation
+
+
+def get_message(session: Session, user: User, message_id: str) -> Message:
+    message = session.get(Message, message_id) if message_id else None
+    if message is None or not can_read(session, user, message):
+        raise AppError("not_found", _l("This message does not exist or is not yours."), 404)
+    return message
+
+
+@dataclass
+class MessageView:
+    message: Message
+    subject: str
+    body_html: str
+    attachments: list[tuple[Attachment, str]]
+    read: int
+    total: int
+    mine: bool
+
+
+def view_message(message: Message, user_id: str | None) -> MessageView:
+    dek = content.message_dek(_keyring(), message)
+    atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct)) for a in message.attachments]
+    total = len(message.recipients)
+    read = sum(1 for r in message.recipients if r.first_read_at)
+    return MessageView(message, content.open_text(dek, message.id, "subject", message.subject_ct),
+                       content.open_text(dek, message.id, "body", message.body_ct), atts, read, total,
+                       user_id is not None and message.sender_id == user_id)
+
+
+def list_conversations(session: Session, user: User, folder: str) -> list[tuple[Conversation, MessageView]]:
+    """Inbox: conversations with a message to the user; sent: with a message from the user. Newest first."""
+    if folder == "sent":
+        condition = Message.sender_id == user.id
+    else:
+        condition = Message.id.in_(select(Recipient.message_id).where(Recipient.user_id == user.id))
+    conversations = session.scalars(select(Conversation).where(
+        Conversation.id.in_(select(Message.conversation_id).where(condition))
+    ).order_by(Conversation.last_message_at.desc()).limit(200))
+    out = []
+    for conv in conversations:
+        visible = [m for m in conv.messages if can_read(session, user, m)]
+        out.append((conv, view_message(visible[-1], user.id)))
+    return out
+
+
+def mark_read(session: Session, user: User, conversation: Conversation, *, ip: str = "") -> None:
+    """A Zegel-account recipient opened the conversation in their mailbox: that is their read receipt."""
+    now, changed = utcnow(), False
+    for message in conversation.messages:
+        for row in message.recipients:
+            if row.user_id == user.id and row.first_read_at is None and not is_closed(message, row):
+                row.first_read_at, changed = now, True
+                record(session, "message.read", actor=user, ip=ip, subject=message.id)
+    if changed:
+        session.commit()
+
+
+def open_attachment(session: Session, user: User, message_id: str, attachment_id: str):
+    message = get_message(session, user, message_id)
+    attachment = next((a for a in message.attachments if a.id == attachment_id), None)
+    if attachment is None:
+        raise AppError("not_found", _l("This attachment does not exist."), 404)
+    return message, attachment
+
+
+def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
+    store = _store()
+    dek = content.message_dek(_keyring(), message)
+    total = store.size(attachment.blob_key)
+    return stream.decrypt_range(lambda o, n: store.read_at(attachment.blob_key, o, n), total, dek,
+                                f"attachment:{attachment.id}", start, end)
+
+
+# --- revoke -------------------------------------------------------------------------
+
+def _own_message(session: Session, user: User, message_id: str) -> Message:
+    message = get_message(session, user, message_id)
+    if message.sender_id != user.id:
+        raise AppError("forbidden", _l("Only the sender can do this."), 403)
+    return message
+
+
+def set_message_revoked(session: Session, user: User, message_id: str, revoked: bool, *, ip: str = "") -> Message:
+    message = _own_message(session, user, message_id)
+    message.revoked_at = utcnow() if revoked else None
+    record(session, "message.revoked" if revoked else "message.restored", actor=user, ip=ip, subject=message.id)
+    session.commit()
+    return message
+
+
+def set_recipient_revoked(session: Session, user: User, message_id: str, recipient_id: str, revoked: bool, *,
+                          ip: str = "") -> Recipient:
+    message = _own_message(session, user, message_id)
+    recipient = next((r for r in message.recipients if r.id == recipient_id), None)
+    if recipient is None:
+        raise AppError("not_found", _l("This recipient is not on the message."), 404)
+    recipient.revoked_at = utcnow() if revoked else None
+    record(session, "recipient.revoked" if revoked else "recipient.restored", actor=user, ip=ip,
+           subject=message.id, recipient=recipient.email_key)
+    session.commit()
+    return recipient
+
+
+def is_closed(message: Message, recipient: Recipient | None = None) -> bool:
+    """Revoked or expired: recipients see only a notice."""
+    now = utcnow()
+    return (message.revoked_at is not None or (message.expires_at is not None and message.expires_at <= now)
+            or (recipient is not None and recipient.revoked_at is not None))
+
+
+def delivery_failed(session: Session, recipient: Recipient) -> str | None:
+    """The last error of a notification that could not be delivered, for the sender."""
+    from zegel.delivery.models import FAILED, OutboxJob
+    job = session.get(OutboxJob, recipient.notify_job_id) if recipient.notify_job_id else None
+    return job.last_error if job is not None and job.status == FAILED else None
+

@@ -1,0 +1,1 @@
+"""The recipient's side: open a link, verify, read, download and reply."""

@@ -1,0 +1,308 @@
+"""Recipient verification and access. A GET of a link changes nothing: codes are
+sent, sessions made and reads recorded only after a deliberate POST."""
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+
+from flask import current_app, render_template
+from flask_babel import force_locale, gettext
+from flask_babel import lazy_gettext as _l
+from sqlalchemy import select
+from sqlalchemy.orm import Session
+
+from zegel.accounts import passwords
+from zegel.accounts.models import User
+from zegel.accounts.service import normalise_email
+from zegel.audit.service import record
+from zegel.clock import utcnow
+from zegel.crypto import stream
+from zegel.crypto.tokens import code_hmac, constant_time_equal, new_code, new_token, token_hash
+from zegel.delivery import outbox
+from zegel.errors import AppError
+from zegel.ids import new_id
+from zegel.messages import content
+from zegel.messages.models import Attachment, Message, PortalSession, Recipient
+from zegel.messages.service import AttachmentInput, MAX_ATTACHMENTS, MAX_FORM_ATTACHMENT, _clean_filename, is_closed
+
+CODE_LIFETIME = timedelta(minutes=10)
+CODE_ATTEMPTS = 5
+MAX_CODE_SENDS = 5
+RESEND_INTERVAL = timedelta(seconds=30)
+LOCK_AFTER_FAILURES = 10
+PORTAL_SESSION = timedelta(hours=8)  # a working day
+
+NOT_FOUND = ("link_unknown", _l("This link is not (or no longer) valid. Check that you copied the whole link."), 404)
+LOCKED = ("recipient_locked", _l("Too many failed attempts: this message is locked for you. Contact the sender "
+                                 "to get access again."), 403)
+
+
+def _hmac_key() -> bytes:
+    return current_app.extensions["zegel.keyring"].derive("recipient-codes")
+
+
+@dataclass
+class Link:
+    message: Message
+    recipient: Recipient | None  # None: a message-level link whose reader has not said who they are
+
+
+def resolve(session: Session, token: str, chosen: dict | None = None) -> Link:
+    """A per-recipient link, or the message-level link plus the recipient chosen in this browser."""
+    digest = token_hash(token or "")
+    recipient = session.scalar(select(Recipient).where(Recipient.link_hash == digest))
+    if recipient is not None:
+        return Link(recipient.message, recipient)
+    message = session.scalar(select(Message).where(Message.link_hash == digest))
+    if message is None:
+        raise AppError(*NOT_FOUND)
+    chosen_id = (chosen or {}).get(message.id)
+    recipient = next((r for r in message.recipients if r.id == chosen_id), None)
+    return Link(message, recipient)
+
+
+def choose_recipient(message: Message, email: str) -> Recipient:
+    _display, key = normalise_email(email)
+    recipient = next((r for r in message.recipients if r.email_key == key), None)
+    if recipient is None:
+        raise AppError("not_a_recipient", _l("Use the e-mail address at which you received this message."), 400)
+    return recipient
+
+
+def _usable(recipient: Recipient) -> None:
+    if is_closed(recipient.message, recipient):
+        raise AppError("revoked", _l("This message has been revoked."), 410)
+    if recipient.locked_at is not None:
+        raise AppError(*LOCKED)
+
+
+def send_code(session: Session, recipient: Recipient, *, ip: str) -> None:
+    _usable(recipient)
+    if recipient.method != "sms":
+        raise AppError("wrong_method", _l("This message is not opened with an SMS code."), 400)
+    now = utcnow()
+    if recipient.code_sends >= MAX_CODE_SENDS:
+        raise AppError("resend_limit", _l("No more codes can be sent. Contact the sender."), 429)
+    if recipient.code_sent_at and recipient.code_sent_at + RESEND_INTERVAL > now:
+        wait = int((recipient.code_sent_at + RESEND_INTERVAL - now).total_seconds()) + 1
+        raise AppError("resend_too_soon", _l("Wait %(s)d seconds before asking for a new code.", s=wait), 429,
+                       retry_after=wait)
+    code = new_code()
+    recipient.code_hmac = code_hmac(_hmac_key(), recipient.id, code)
+    recipient.code_expires_at = now + CODE_LIFETIME
+    recipient.code_sent_at = now
+    recipient.code_sends += 1
+    recipient.code_attempts = 0
+    with force_locale(current_app.config["ZEGEL"].default_language):
+        text = gettext("Your code for the secure message from %(name)s is %(code)s. It is valid for 10 minutes.",
+                       name=recipient.message.author_name or recipient.message.author_email, code=code)
+    outbox.enqueue(session, "sms", {"to": recipient.phone, "text": text}, reference=f"portal:{recipient.id}")
+    record(session, "portal.code_sent", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+           organisation_id=recipient.message.conversation.organisation_id)
+    session.commit()
+
+
+def _fail(session: Session, recipient: Recipient, ip: str, reason: str):
+    recipient.verify_failures += 1
+    recipient.code_attempts += 1
+    if recipient.verify_failures >= LOCK_AFTER_FAILURES:
+        recipient.locked_at = utcnow()
+    record(session, "portal.verify_failed", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+           reason=reason, organisation_id=recipient.message.conversation.organisation_id)
+    session.commit()
+    if recipient.locked_at:
+        raise AppError(*LOCKED)
+
+
+def verify(session: Session, recipient: Recipient, secret: str, *, ip: str) -> str:
+    """Check an SMS code or agreed password; returns a portal session token."""
+    _usable(recipient)
+    now = utcnow()
+    if recipient.method == "sms":
+        if recipient.code_hmac is None:
+            raise AppError("no_code", _l("Ask for a code first."), 400)
+        if recipient.code_attempts >= CODE_ATTEMPTS:
+            raise AppError("code_locked", _l("Too many wrong codes. Ask for a new code."), 400)
+        if recipient.code_expires_at <= now:
+            _fail(session, recipient, ip, "expired")
+            raise AppError("code_expired", _l("This code has expired. Ask for a new code."), 400)
+        code = "".join((secret or "").split())
+        if not (code.isdigit() and len(code) == 6
+                and constant_time_equal(code_hmac(_hmac_key(), recipient.id, code), recipient.code_hmac)):
+            _fail(session, recipient, ip, "wrong_code")
+            left = CODE_ATTEMPTS - recipient.code_attempts
+            if left <= 0:
+                raise AppError("code_locked", _l("Too many wrong codes. Ask for a new code."), 400)
+            raise AppError("invalid_code", _l("This code is not correct. %(n)d attempts left.", n=left), 400)
+        recipient.code_hmac = None  # single use
+    elif recipient.method == "password":
+        stored = recipient.password_hash
+        recipient_id = recipient.id
+        session.rollback()  # no database lock during the slow hash
+        ok = passwords.verify_password(stored, secret or "")
+        recipient = session.get(Recipient, recipient_id)
+        if not ok:
+            _fail(session, recipient, ip, "wrong_password")
+            raise AppError("wrong_password", _l("This password is not correct."), 400)
+    else:
+        raise AppError("wrong_method", _l("This message is not opened with a code or password."), 400)
+    return _grant(session, recipient, ip, recipient.method)
+
+
+def open_unverified(session: Session, recipient: Recipient, *, ip: str) -> str:
+    """"Geen": the link itself is the key, but opening still takes a deliberate click."""
+    _usable(recipient)
+    if recipient.method != "none":
+        raise AppError("wrong_method", _l("This message needs verification first."), 400)
+    return _grant(session, recipient, ip, "none")
+
+
+def open_with_account(session: Session, recipient: Recipient, user: User, *, ip: str) -> str:
+    _usable(recipient)
+    if recipient.method != "account" or user.email_key != recipient.email_key:
+        raise AppError("wrong_account", _l("Log in with the Zegel account of %(email)s to open this message.",
+                                           email=recipient.email), 403)
+    return _grant(session, recipient, ip, "account")
+
+
+def _grant(session: Session, recipient: Recipient, ip: str, method: str) -> str:
+    token = new_token()
+    now = utcnow()
+    session.add(PortalSession(recipient_id=recipient.id, token_hash=token_hash(token), created_at=now,
+                              expires_at=now + PORTAL_SESSION))
+    record(session, "portal.verified", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+           method=method, organisation_id=recipient.message.conversation.organisation_id)
+    session.commit()
+    return token
+
+
+def session_recipient(session: Session, recipient: Recipient, tokens: dict) -> bool:
+    """Whether this browser holds a live portal session for the recipient."""
+    token = (tokens or {}).get(recipient.id)
+    if not token:
+        return False
+    row = session.scalar(select(PortalSession).where(PortalSession.token_hash == token_hash(token),
+                                                     PortalSession.recipient_id == recipient.id))
+    return row is not None and row.revoked_at is None and row.expires_at > utcnow()
+
+
+@dataclass
+class PortalMessage:
+    message: Message
+    closed: bool
+    subject: str = ""
+    body_html: str = ""
+    attachments: list = None
+    mine: bool = False
+
+
+def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessage]:
+    """What this recipient may see of the conversation: messages addressed to them and their own replies."""
+    keyring = current_app.extensions["zegel.keyring"]
+    out = []
+    for message in recipient.message.conversation.messages:
+        own = message.sender_id is None and message.author_email.lower() == recipient.email_key
+        row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
+        if not own and row is None:
+            continue
+        if not own and is_closed(message, row):
+            out.append(PortalMessage(message, True))
+            continue
+        dek = content.message_dek(keyring, message)
+        atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct))
+                for a in message.attachments]
+        out.append(PortalMessage(message, False, content.open_text(dek, message.id, "subject", message.subject_ct),
+                                 content.open_text(dek, message.id, "body", message.body_ct), atts, own))
+    return out
+
+
+def record_read(session: Session, recipient: Recipient, *, ip: str) -> None:
+    """Content was shown: the first time is the read receipt; every time is audited."""
+    now = utcnow()
+    for message in recipient.message.conversation.messages:
+        row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
+        if row is not None and row.first_read_at is None and not is_closed(message, row):
+            row.first_read_at = now
+    record(session, "portal.read", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+           organisation_id=recipient.message.conversation.organisation_id)
+    session.commit()
+
+
+def find_attachment(session: Session, recipient: Recipient, message_id: str, attachment_id: str):
+    for item in conversation_for(session, recipient):
+        if item.message.id == message_id and not item.closed:
+            att = next((a for a, _name in item.attachments if a.id == attachment_id), None)
+            if att is not None:
+                return item.message, att
+    raise AppError("not_found", _l("This attachment does not exist or is no longer available."), 404)
+
+
+def record_download(session: Session, recipient: Recipient, message: Message, attachment: Attachment, *,
+                    ip: str) -> None:
+    row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
+    if row is not None:
+        row.downloads += 1
+    record(session, "portal.download", subject=message.id, ip=ip, recipient=recipient.email_key,
+           attachment=attachment.id, organisation_id=message.conversation.organisation_id)
+    session.commit()
+
+
+def reply(session: Session, recipient: Recipient, body_html: str, attachments: list[AttachmentInput], *,
+          ip: str) -> Message:
+    """The recipient answers securely; the reply goes to the author of the message they read."""
+    _usable(recipient)
+    body_html = content.clean_body(body_html)
+    if not body_html.strip():
+        raise AppError("empty_reply", _l("Write a reply first."), 400)
+    if len(attachments) > MAX_ATTACHMENTS or any(len(a.data) > MAX_FORM_ATTACHMENT for a in attachments):
+        raise AppError("attachment_too_large", _l("Attachments can be at most 25 MB each here."), 413)
+    original = recipient.message
+    author = session.get(User, original.sender_id) if original.sender_id else None
+    if author is None:
+        raise AppError("cannot_reply", _l("This message cannot be answered."), 400)
+    keyring = current_app.extensions["zegel.keyring"]
+    store = current_app.extensions["zegel.blobs"]
+    subject = content.open_text(content.message_dek(keyring, original), original.id, "subject", original.subject_ct)
+    subject = subject if subject.lower().startswith(("re:", "antw:")) else f"Re: {subject}"[:200]
+    message_id = new_id()
+    key = content.new_message_key(keyring, message_id)
+    message = Message(id=message_id, conversation=original.conversation, sender_id=None,
+                      author_email=recipient.email, author_name="", reply_to_id=original.id, kek_id=key.kek_id,
+                      wrapped_dek=key.wrapped_dek, subject_ct=content.seal_text(key.dek, message_id, "subject", subject),
+                      body_ct=content.seal_text(key.dek, message_id, "body", body_html), link_hash=token_hash(new_token()))
+    original.conversation.last_message_at = utcnow()
+    session.add(message)
+    written = []
+    try:
+        for position, att in enumerate(attachments):
+            attachment_id = new_id()
+            blob_key = f"att/{message_id}/{attachment_id}"
+            store.put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
+            written.append(blob_key)
+            session.add(Attachment(id=attachment_id, message=message, position=position, size=len(att.data),
+                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}",
+                                                             _clean_filename(att.name)),
+                                   content_type=(att.content_type or "application/octet-stream")[:200],
+                                   blob_key=blob_key))
+        back = Recipient(message=message, position=0, kind="to", email=author.email, email_key=author.email_key,
+                         user_id=author.id, method="account", link_hash=token_hash(new_token()))
+        session.add(back)
+        session.flush()
+        link = f"{current_app.config['ZEGEL'].public_url}/conversations/{original.conversation_id}"
+        with force_locale(author.language or current_app.config["ZEGEL"].default_language):
+            who = {"name": recipient.email, "email": recipient.email}
+            ctx = {"sender": who, "subject": subject, "link": link, "method": "account", "phone_hint": ""}
+            mail = {"to": author.email, "subject": gettext("Secure reply from %(email)s: %(subject)s",
+                                                           email=recipient.email, subject=subject),
+                    "text": render_template("email/notification.txt", **ctx),
+                    "html": render_template("email/notification.html", **ctx)}
+        back.notify_job_id = outbox.enqueue(session, "email", mail, reference=f"notify:{back.id}").id
+        record(session, "portal.reply", subject=message_id, ip=ip, recipient=recipient.email_key,
+               in_reply_to=original.id, organisation_id=original.conversation.organisation_id)
+        session.commit()
+    except BaseException:
+        session.rollback()
+        for blob_key in written:
+            store.delete(blob_key)
+        raise
+    return message

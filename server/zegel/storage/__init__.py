@@ -1,0 +1,1 @@
+"""Blob stores for encrypted attachments: a local directory (default); S3 follows."""

@@ -1,0 +1,50 @@
+"""Blobs as files under one directory, written to a temporary name and renamed when complete."""
+from __future__ import annotations
+
+import os
+import re
+from collections.abc import Iterable
+from pathlib import Path
+
+from zegel.storage.base import StorageUnavailable
+
+_KEY = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,200}$")
+
+
+class LocalBlobStore:
+    def __init__(self, root: Path):
+        self.root = Path(root)
+
+    def _path(self, key: str) -> Path:
+        if not _KEY.fullmatch(key) or ".." in key:
+            raise ValueError(f"bad blob key {key!r}")
+        return self.root / key
+
+    def put(self, key: str, chunks: Iterable[bytes]) -> int:
+        path = self._path(key)
+        tmp = path.with_name(path.name + ".partial")
+        size = 0
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            with open(tmp, "wb") as fh:
+                for chunk in chunks:
+                    fh.write(chunk)
+                    size += len(chunk)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            tmp.unlink(missing_ok=True)
+            raise StorageUnavailable(f"could not write blob: {exc.strerror}") from None
+        return size
+
+    def read_at(self, key: str, offset: int, length: int) -> bytes:
+        with open(self._path(key), "rb") as fh:
+            fh.seek(offset)
+            return fh.read(length)
+
+    def size(self, key: str) -> int:
+        return self._path(key).stat().st_size
+
+    def delete(self, key: str) -> None:
+        self._path(key).unlink(missing_ok=True)

@@ -1,0 +1,47 @@
+"""Sending from the web mailbox and following links from the captured notifications."""
+from __future__ import annotations
+
+import re
+
+from tests.conftest import outbox_items, web_login
+
+
+def compose(client, recipients: list[dict], subject="Uitslag allergietest", body="Geachte heer, zie bijlage.",
+            files=None, expect=302):
+    data = {"subject": subject, "body_text": body, "rows": str(max(5, len(recipients)))}
+    for i, r in enumerate(recipients):
+        data[f"r{i}_email"] = r["email"]
+        data[f"r{i}_kind"] = r.get("kind", "to")
+        data[f"r{i}_method"] = r.get("method", "none")
+        if "phone" in r:
+            data[f"r{i}_phone"] = r["phone"]
+        if "password" in r:
+            data[f"r{i}_password"] = r["password"]
+        if r.get("default"):
+            data[f"r{i}_default"] = "1"
+    if files:
+        data["attachments"] = files
+    resp = client.post_form("/compose", data, content_type="multipart/form-data")
+    assert resp.status_code == expect, resp.get_data(as_text=True)[:3000]
+    return resp
+
+
+def notification_link(client, worker, email: str) -> str:
+    worker.run_once()
+    for item in reversed(outbox_items(client, "email")):
+        if item["to"] == email:
+            return re.search(r"(/r/[A-Za-z0-9_-]+)", item["text"]).group(1)
+    raise AssertionError(f"no notification to {email}")
+
+
+def sms_code(client, worker, phone: str) -> str:
+    worker.run_once()
+    for item in reversed(outbox_items(client, "sms")):
+        if item["to"] == phone:
+            return re.search(r"\b(\d{6})\b", item["text"]).group(1)
+    raise AssertionError(f"no SMS to {phone}")
+
+
+def logged_in(client, worker, **kw):
+    web_login(client, worker, **kw)
+    return client
