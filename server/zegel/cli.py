@@ -174,6 +174,72 @@ def worker():
 
 
 @main.group()
+def keys():
+    """The key ring: key-encryption keys (KEKs) and their rotation."""
+
+
+def _load_keyring():
+    from zegel.crypto.keyring import Keyring
+    try:
+        return Keyring.load(_config().keyring_path)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+
+
+@keys.command("list")
+def keys_list():
+    """Show the KEKs and how many message keys each one wraps."""
+    from zegel.messages.keys import usage
+
+    ring = _load_keyring()
+    counts = _run(usage)
+    for kek in sorted(ring.keks.values(), key=lambda k: k.id):
+        active = "active" if kek.id == ring.active_kek_id else "      "
+        click.echo(f"KEK {kek.id}  {active}  created {kek.created_at}  wraps {counts.get(kek.id, 0)} message keys")
+    for kek_id in sorted(set(counts) - set(ring.keks)):
+        click.echo(f"KEK {kek_id}  MISSING  wraps {counts[kek_id]} message keys that cannot be opened", err=True)
+
+
+@keys.command("rotate")
+def keys_rotate():
+    """Add a new KEK; new messages use it at once. Run `zegel keys rewrap` next."""
+    ring = _load_keyring()
+    kek = ring.rotate()
+    ring.save(ring.path)
+    click.echo(f"KEK {kek.id} is now active; back up {ring.path}, then run `zegel keys rewrap`")
+
+
+@keys.command("rewrap")
+def keys_rewrap():
+    """Re-wrap every message key under the active KEK (content is not re-encrypted)."""
+    from zegel.extensions import db
+    from zegel.messages.keys import rewrap_all
+
+    app = _app()
+    with app.app_context():
+        count = rewrap_all(db.session, app.extensions["zegel.keyring"])
+    click.echo(f"re-wrapped {count} message keys under KEK {app.extensions['zegel.keyring'].active_kek_id}")
+
+
+@keys.command("retire")
+@click.argument("kek_id", type=int)
+def keys_retire(kek_id):
+    """Remove an old KEK from the key ring once nothing is wrapped under it."""
+    from zegel.messages.keys import usage
+
+    ring = _load_keyring()
+    in_use = _run(usage).get(kek_id, 0)
+    if in_use:
+        raise click.ClickException(f"KEK {kek_id} still wraps {in_use} message keys; run `zegel keys rewrap` first")
+    try:
+        ring.retire(kek_id)
+    except KeyringError as exc:
+        raise click.ClickException(str(exc)) from None
+    ring.save(ring.path)
+    click.echo(f"KEK {kek_id} retired")
+
+
+@main.group()
 def audit():
     """The audit log."""
 

@@ -73,6 +73,15 @@ def register_error_handlers(app) -> None:
         retry_after = _limiter_retry_after() if exc.code == 429 else None
         return error_response(code, message, exc.code or 500, retry_after)
 
+    from zegel.crypto.envelope import IntegrityError
+
+    @app.errorhandler(IntegrityError)
+    def _integrity(exc: IntegrityError):
+        # Stored ciphertext does not verify: show that plainly, never a guess at the content.
+        app.logger.error("integrity check failed on %s: %s", request.path, exc)
+        return error_response("integrity_error", _l("The content of this message is damaged and cannot be shown. "
+                                                    "Contact your administrator."), 500)
+
     @app.errorhandler(Exception)
     def _unexpected(exc: Exception):
         app.logger.exception("unhandled error on %s %s", request.method, request.path)

@@ -44,6 +44,8 @@ class Keyring:
             raise KeyringError(f"active KEK {active_kek} is not in the key ring")
         self.active_kek_id = active_kek
         self._root_key = root_key
+        self.path: Path | None = None
+        self._mtime: int | None = None
 
     @property
     def active_kek(self) -> Kek:
@@ -69,18 +71,36 @@ class Keyring:
             raise KeyringError(f"{path}: unreadable key ring ({exc})") from None
         if len(root) != 32 or any(len(k.key) != 32 for k in keks):
             raise KeyringError(f"{path}: keys must be 32 bytes")
-        return cls(keks, int(raw["active_kek"]), root)
+        ring = cls(keks, int(raw["active_kek"]), root)
+        ring.path = Path(path)
+        ring._mtime = ring.path.stat().st_mtime_ns
+        return ring
 
     def wrap(self, dek: bytes, aad: bytes) -> tuple[int, bytes]:
         """Wrap a data key under the active KEK: (kek id, nonce ‖ ciphertext)."""
+        self._refresh()  # `zegel keys rotate` in another process: wrap with the new KEK at once
         kek = self.active_kek
         return kek.id, seal(kek.key, dek, b"zegel/dek/%d/" % kek.id + aad)
 
     def unwrap(self, kek_id: int, wrapped: bytes, aad: bytes) -> bytes:
+        if kek_id not in self.keks:
+            self._refresh()
         kek = self.keks.get(kek_id)
         if kek is None:
             raise KeyringError(f"KEK {kek_id} is not in the key ring (retired too early?)")
         return open_sealed(kek.key, wrapped, b"zegel/dek/%d/" % kek.id + aad)
+
+    def _refresh(self) -> None:
+        """Re-read the file if it changed since it was loaded (a stat per call; cheap)."""
+        if self.path is None:
+            return
+        try:
+            mtime = self.path.stat().st_mtime_ns
+        except OSError:
+            return
+        if mtime != self._mtime:
+            fresh = Keyring.load(self.path)
+            self.keks, self.active_kek_id, self._mtime = fresh.keks, fresh.active_kek_id, fresh._mtime
 
     def save(self, path: Path) -> None:
         """Write atomically with mode 0600, so a crash never leaves half a key ring."""
