@@ -11,7 +11,13 @@ class OpenApi:
         self.spec = spec
 
     def operation(self, method: str, path: str) -> dict:
-        return self.spec["paths"][path][method.lower()]
+        """The documented operation for a concrete path such as /messages/abc/revoke."""
+        path = path.split("?", 1)[0]
+        for template, ops in self.spec["paths"].items():
+            pattern = "^" + re.sub(r"\\{[^}]+\\}", "[^/]+", re.escape(template)) + "$"
+            if re.match(pattern, path) and method.lower() in ops:
+                return ops[method.lower()]
+        raise AssertionError(f"{method} {path} is not in the OpenAPI document")
 
     def check(self, method: str, path: str, resp) -> None:
         """The answer's status is documented and its body fits the documented schema."""

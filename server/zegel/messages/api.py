@@ -1,0 +1,131 @@
+"""JSON API for messages, used by the Outlook add-in: send, read status, conversations, revoke/restore."""
+from __future__ import annotations
+
+from datetime import datetime
+
+from flask import Blueprint, g, jsonify, request
+from flask_babel import gettext as _
+
+from zegel.api.auth import bearer_required
+from zegel.clock import utcnow
+from zegel.errors import AppError
+from zegel.extensions import client_ip, db, limiter
+from zegel.messages import service
+
+bp = Blueprint("messages_api", __name__, url_prefix="/api/v1")
+
+
+def _iso(value: datetime | None) -> str | None:
+    return value.isoformat() if value else None
+
+
+def message_json(view: service.MessageView) -> dict:
+    m = view.message
+    return {
+        "id": m.id, "conversation_id": m.conversation_id, "subject": view.subject, "body_html": view.body_html,
+        "author": {"email": m.author_email, "name": m.author_name}, "created_at": _iso(m.created_at),
+        "expires_at": _iso(m.expires_at), "revoked": m.revoked_at is not None,
+        "read_status": {"read": view.read, "total": view.total},
+        "recipients": [{"id": r.id, "email": r.email, "type": r.kind, "method": r.method,
+                        "notified_at": _iso(r.notified_at), "read_at": _iso(r.first_read_at),
+                        "revoked": r.revoked_at is not None, "downloads": r.downloads,
+                        "verify_failures": r.verify_failures} for r in m.recipients] if view.mine else [],
+        "attachments": [{"id": a.id, "name": name, "size": a.size} for a, name in view.attachments],
+    }
+
+
+def _recipients(raw) -> list[service.RecipientInput]:
+    if not isinstance(raw, list):
+        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="recipients"), 400)
+    out = []
+    for item in raw:
+        verification = item.get("verification", {}) if isinstance(item, dict) else None
+        if not isinstance(item, dict) or not isinstance(verification, dict) \
+                or not all(isinstance(item.get(k, ""), str) for k in ("email", "type")) \
+                or not all(isinstance(verification.get(k, ""), (str, type(None))) for k in ("method", "phone", "password")):
+            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="recipients"), 400)
+        out.append(service.RecipientInput(email=item.get("email", ""), kind=item.get("type", "to"),
+                                          method=verification.get("method") or "none",
+                                          phone=verification.get("phone"), password=verification.get("password"),
+                                          remember=bool(item.get("remember"))))
+    return out
+
+
+@bp.post("/messages")
+@bearer_required
+@limiter.limit("60 per minute")
+def send():
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+    if data.get("attachments"):
+        raise AppError("uploads_not_available", _("Attachments through the API arrive with resumable uploads."), 400)
+    expires_at = None
+    if data.get("expires_at") is not None:
+        try:
+            expires_at = datetime.fromisoformat(str(data["expires_at"]))
+        except ValueError:
+            expires_at = None
+        if expires_at is None or expires_at.tzinfo is None or expires_at <= utcnow():
+            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="expires_at"), 400)
+    reply_to = service.get_message(db.session, g.api_user, data["reply_to"]) if data.get("reply_to") else None
+    if not isinstance(data.get("subject", ""), str) or not isinstance(data.get("body_html", ""), str):
+        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="subject"), 400)
+    sent = service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
+                                subject=data.get("subject", ""), body_html=data.get("body_html", ""),
+                                reply_to=reply_to, expires_at=expires_at, ip=client_ip())
+    m = sent.message
+    return jsonify(id=m.id, conversation_id=m.conversation_id, link=sent.link,
+                   recipients=[{"id": r.id, "email": r.email, "method": r.method} for r in m.recipients]), 201
+
+
+@bp.get("/messages/<message_id>")
+@bearer_required
+def get(message_id: str):
+    message = service.get_message(db.session, g.api_user, message_id)
+    return jsonify(message_json(service.view_message(message, g.api_user.id)))
+
+
+@bp.get("/conversations")
+@bearer_required
+def conversations():
+    folder = request.args.get("folder", "inbox")
+    if folder not in ("inbox", "sent"):
+        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="folder"), 400)
+    items = service.list_conversations(db.session, g.api_user, folder)
+    return jsonify(items=[{"id": conv.id, "subject": view.subject, "last_message_at": _iso(conv.last_message_at),
+                           "last_message_id": view.message.id,
+                           "read_status": {"read": view.read, "total": view.total}} for conv, view in items])
+
+
+def _after(message_id: str):
+    message = service.get_message(db.session, g.api_user, message_id)
+    return jsonify(message_json(service.view_message(message, g.api_user.id)))
+
+
+@bp.post("/messages/<message_id>/revoke")
+@bearer_required
+def revoke(message_id: str):
+    service.set_message_revoked(db.session, g.api_user, message_id, True, ip=client_ip())
+    return _after(message_id)
+
+
+@bp.post("/messages/<message_id>/restore")
+@bearer_required
+def restore(message_id: str):
+    service.set_message_revoked(db.session, g.api_user, message_id, False, ip=client_ip())
+    return _after(message_id)
+
+
+@bp.post("/messages/<message_id>/recipients/<recipient_id>/revoke")
+@bearer_required
+def revoke_recipient(message_id: str, recipient_id: str):
+    service.set_recipient_revoked(db.session, g.api_user, message_id, recipient_id, True, ip=client_ip())
+    return _after(message_id)
+
+
+@bp.post("/messages/<message_id>/recipients/<recipient_id>/restore")
+@bearer_required
+def restore_recipient(message_id: str, recipient_id: str):
+    service.set_recipient_revoked(db.session, g.api_user, message_id, recipient_id, False, ip=client_ip())
+    return _after(message_id)
