@@ -36,6 +36,7 @@ def create_app(config: Config | None = None, keyring: Keyring | None = None) -> 
         WTF_CSRF_TIME_LIMIT=None,
         MAX_CONTENT_LENGTH=1024 * 1024,
         BABEL_DEFAULT_LOCALE=config.default_language,
+        BABEL_DEFAULT_TIMEZONE="Europe/Amsterdam",
         BABEL_TRANSLATION_DIRECTORIES=str(here / "translations"),
         RATELIMIT_ENABLED=config.ratelimit_enabled,
         RATELIMIT_STORAGE_URI=config.ratelimit_storage_url,

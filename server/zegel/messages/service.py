@@ -295,6 +295,23 @@ def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, 
                                 f"attachment:{attachment.id}", start, end)
 
 
+def audit_trail(session: Session, user: User, message_id: str) -> list:
+    """The audit events about the sender's own message, oldest first."""
+    from zegel.audit.models import AuditEvent
+    message = _own_message(session, user, message_id)
+    return list(session.scalars(select(AuditEvent).where(AuditEvent.subject == message.id)
+                                .order_by(AuditEvent.seq)))
+
+
+def reply_recipients(session: Session, user: User, message: Message) -> list[RecipientInput]:
+    """Who a reply from the mailbox goes to: the author, or, for one's own message, the same recipients
+    with the same verification (an agreed password has to be typed again)."""
+    if message.sender_id == user.id:
+        return [RecipientInput(r.email, r.kind, r.method, r.phone) for r in message.recipients]
+    author = find_user_by_email(session, message.author_email)
+    return [RecipientInput(message.author_email, "to", "account" if author else "none")]
+
+
 # --- revoke -------------------------------------------------------------------------
 
 def _own_message(session: Session, user: User, message_id: str) -> Message:

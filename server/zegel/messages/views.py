@@ -1,7 +1,12 @@
 """The web mailbox ("online veilig postvak"): folders, conversations, compose, details, revoke, downloads."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify, redirect, render_template, request, url_for
+import csv
+import io
+from datetime import datetime, time
+from zoneinfo import ZoneInfo
+
+from flask import Blueprint, Response, jsonify, redirect, render_template, request, url_for
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
@@ -14,6 +19,7 @@ from zegel.messages.downloads import attachment_response
 from zegel.messages.models import METHODS
 
 bp = Blueprint("messages", __name__)
+LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 COMPOSE_ROWS = 5
 MAX_COMPOSE_BYTES = 20 * 25 * 1024 * 1024 + 4 * 1024 * 1024
 
@@ -61,11 +67,29 @@ def _recipient_rows(form) -> list[service.RecipientInput]:
     return rows
 
 
+def _expiry(raw: str | None):
+    """A date from the form means: available until the end of that day, Dutch time."""
+    if not raw:
+        return None
+    try:
+        day = datetime.strptime(raw, "%Y-%m-%d").date()
+    except ValueError:
+        raise AppError("invalid_expiry", _("Enter the expiry date as a date, such as 2027-01-31."), 400) from None
+    expires = datetime.combine(day, time(23, 59, 59), LOCAL_TZ)
+    if expires <= datetime.now(LOCAL_TZ):
+        raise AppError("invalid_expiry", _("The expiry date must be in the future."), 400)
+    return expires
+
+
 @bp.route("/compose", methods=["GET", "POST"])
 @login_required
 def compose():
     form = PostForm()
     status, error = 200, None
+    reply_to = None
+    reply_id = request.values.get("reply_to")
+    if reply_id:
+        reply_to = service.get_message(db.session, current_user, reply_id)
     if request.method == "POST":
         # Large enough for 20 attachments of 25 MB; the 50 GB path uses resumable uploads.
         request.max_content_length = MAX_COMPOSE_BYTES
@@ -79,16 +103,33 @@ def compose():
         try:
             sent = service.send_message(db.session, current_user, recipients=_recipient_rows(request.form),
                                         subject=request.form.get("subject", ""), body_html=body,
-                                        attachments=files, ip=client_ip())
+                                        attachments=files, reply_to=reply_to,
+                                        expires_at=_expiry(request.form.get("expires")), ip=client_ip())
         except AppError as exc:
             status, error = exc.status, exc.message
         else:
             return redirect(url_for("messages.conversation", conversation_id=sent.message.conversation_id,
                                     sent=1))
     org = current_user.organisation
-    return render_template("messages/compose.html", form=form, error=error, rows=COMPOSE_ROWS, methods=METHODS,
-                           org_default=org.default_verification, values=request.form, active="compose",
-                           defaults=service.recipient_defaults(db.session, current_user)), status
+    values = request.form
+    if request.method == "GET" and reply_to is not None:
+        values = _reply_values(reply_to)
+    rows = max(COMPOSE_ROWS, int(values.get("rows") or 0))
+    return render_template("messages/compose.html", form=form, error=error, rows=rows, methods=METHODS,
+                           org_default=org.default_verification, values=values, active="compose",
+                           reply_to=reply_to, expiry_days=org.default_expiry_days), status
+
+
+def _reply_values(message) -> dict:
+    view = service.view_message(message, current_user.id)
+    subject = view.subject if view.subject.lower().startswith(("re:", "antw:")) else f"Re: {view.subject}"
+    values = {"subject": subject[:200]}
+    recipients = service.reply_recipients(db.session, current_user, message)
+    for i, r in enumerate(recipients):
+        values.update({f"r{i}_email": r.email, f"r{i}_kind": r.kind, f"r{i}_method": r.method,
+                       f"r{i}_phone": r.phone or ""})
+    values["rows"] = str(len(recipients))
+    return values
 
 
 @bp.get("/compose/recipient")
@@ -107,7 +148,9 @@ def details(message_id: str):
     message = service.get_message(db.session, current_user, message_id)
     view = service.view_message(message, current_user.id)
     failures = {r.id: service.delivery_failed(db.session, r) for r in message.recipients}
-    return render_template("messages/details.html", view=view, failures=failures, form=PostForm(), active=None)
+    trail = service.audit_trail(db.session, current_user, message_id) if view.mine else []
+    return render_template("messages/details.html", view=view, failures=failures, form=PostForm(), active=None,
+                           trail=trail)
 
 
 def _post_action(message_id: str, fn, done: str):
@@ -117,6 +160,23 @@ def _post_action(message_id: str, fn, done: str):
     from flask import flash
     flash(done, "info")
     return redirect(url_for("messages.details", message_id=message_id))
+
+
+@bp.get("/messages/<message_id>/audit.csv")
+@login_required
+def audit_csv(message_id: str):
+    """The trail of one's own message, for a complaint or an investigation."""
+    events = service.audit_trail(db.session, current_user, message_id)
+    out = io.StringIO()
+    writer = csv.writer(out)
+    writer.writerow(["seq", "time_utc", "action", "recipient", "ip", "details", "hash"])
+    for e in events:
+        details = {k: v for k, v in e.details.items() if k != "recipient"}
+        writer.writerow([e.seq, e.created_at.isoformat(), e.action, e.details.get("recipient", ""), e.ip,
+                         " ".join(f"{k}={v}" for k, v in sorted(details.items())), e.hash])
+    resp = Response(out.getvalue(), mimetype="text/csv")
+    resp.headers["Content-Disposition"] = f'attachment; filename="zegel-audit-{message_id}.csv"'
+    return resp
 
 
 @bp.post("/messages/<message_id>/revoke")
