@@ -87,3 +87,14 @@ def test_init_refuses_to_replace_a_lost_key_ring(env, tmp_path):
     assert refused.returncode == 1 and "restore it from your backup" in refused.stderr
     assert not keyring.exists()
     assert zegel(env, "init", "--new-keyring").returncode == 0 and keyring.exists()
+
+
+def test_org_settings(env):
+    assert zegel(env, "init").returncode == 0
+    assert zegel(env, "create-org", "Gemeente West").returncode == 0
+    shown = zegel(env, "org-settings", "Gemeente West")
+    assert shown.returncode == 0 and "verification=sms expiry_days=0" in shown.stdout
+    changed = zegel(env, "org-settings", "Gemeente West", "--verification", "password", "--expiry-days", "30")
+    assert changed.returncode == 0 and "verification=password expiry_days=30" in changed.stdout
+    bad = zegel(env, "org-settings", "Gemeente West", "--verification", "carrier-pigeon")
+    assert bad.returncode == 2 and "carrier-pigeon" in bad.stderr

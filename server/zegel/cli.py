@@ -88,6 +88,36 @@ def create_org(name):
     click.echo(f"created organisation {org.name!r} ({org.id})")
 
 
+@main.command("org-settings")
+@click.argument("name")
+@click.option("--verification", type=click.Choice(["none", "sms", "password", "account"]),
+              help="Verification pre-selected for recipients the sender has no default for.")
+@click.option("--expiry-days", type=click.IntRange(0, 3650), help="Messages expire after this many days (0: never).")
+def org_settings(name, verification, expiry_days):
+    """Show or change an organisation's message defaults."""
+    from sqlalchemy import select
+
+    from zegel.accounts.models import Organisation
+    from zegel.audit.service import record
+
+    def work(session):
+        org = session.scalar(select(Organisation).where(Organisation.name == name))
+        if org is None:
+            raise click.ClickException(f"no organisation named {name!r}")
+        changes = {}
+        if verification is not None:
+            org.default_verification = changes["verification"] = verification
+        if expiry_days is not None:
+            org.default_expiry_days = changes["expiry_days"] = expiry_days
+        if changes:
+            record(session, "organisation.settings", organisation_id=org.id, subject=org.name, **changes)
+            session.commit()
+        return org
+
+    org = _run(work)
+    click.echo(f"{org.name}: verification={org.default_verification} expiry_days={org.default_expiry_days}")
+
+
 @main.command("create-user")
 @click.option("--org", "org_name", required=True, help="Name of the organisation.")
 @click.option("--name", required=True, help="Full name.")

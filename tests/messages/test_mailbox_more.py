@@ -54,8 +54,8 @@ def test_a_message_expires_at_the_end_of_the_chosen_day(client, new_client, work
         assert "Kort beschikbaar." in otto.get(f"{link}/read").get_data(as_text=True)
         clock.move_to("2026-12-02 23:00:01+00:00")
         page = otto.get(f"{link}/read").get_data(as_text=True)
-        assert "Dit bericht is ingetrokken" in page and "Kort beschikbaar." not in page
-        assert "Dit bericht is ingetrokken" in otto.get(link).get_data(as_text=True)
+        assert "Dit bericht is verlopen" in page and "Kort beschikbaar." not in page
+        assert "Dit bericht is verlopen" in otto.get(link).get_data(as_text=True)
 
 
 def test_the_sender_sees_and_exports_the_trail(client, new_client, worker, session):

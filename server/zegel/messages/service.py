@@ -349,6 +349,15 @@ def is_closed(message: Message, recipient: Recipient | None = None) -> bool:
             or (recipient is not None and recipient.revoked_at is not None))
 
 
+def closed_reason(message: Message, recipient: Recipient | None = None) -> str | None:
+    """Why a recipient sees only a notice: "revoked", "expired", or None when the message is open."""
+    if message.revoked_at is not None or (recipient is not None and recipient.revoked_at is not None):
+        return "revoked"
+    if message.expires_at is not None and message.expires_at <= utcnow():
+        return "expired"
+    return None
+
+
 def delivery_failed(session: Session, recipient: Recipient) -> str | None:
     """The last error of a notification that could not be delivered, for the sender."""
     from zegel.delivery.models import FAILED, OutboxJob

@@ -23,7 +23,8 @@ from zegel.errors import AppError
 from zegel.ids import new_id
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
-from zegel.messages.service import AttachmentInput, MAX_ATTACHMENTS, MAX_FORM_ATTACHMENT, _clean_filename, is_closed
+from zegel.messages.service import (MAX_ATTACHMENTS, MAX_FORM_ATTACHMENT, AttachmentInput, _clean_filename,
+                                    closed_reason, is_closed)
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -190,6 +191,7 @@ def session_recipient(session: Session, recipient: Recipient, tokens: dict) -> b
 class PortalMessage:
     message: Message
     closed: bool
+    reason: str | None = None
     subject: str = ""
     body_html: str = ""
     attachments: list = None
@@ -206,13 +208,15 @@ def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessa
         if not own and row is None:
             continue
         if not own and is_closed(message, row):
-            out.append(PortalMessage(message, True))
+            out.append(PortalMessage(message, True, closed_reason(message, row)))
             continue
         dek = content.message_dek(keyring, message)
         atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct))
                 for a in message.attachments]
-        out.append(PortalMessage(message, False, content.open_text(dek, message.id, "subject", message.subject_ct),
-                                 content.open_text(dek, message.id, "body", message.body_ct), atts, own))
+        out.append(PortalMessage(message, False, subject=content.open_text(dek, message.id, "subject",
+                                                                           message.subject_ct),
+                                 body_html=content.open_text(dek, message.id, "body", message.body_ct),
+                                 attachments=atts, mine=own))
     return out
 
 

@@ -9,7 +9,7 @@ from zegel.accounts.forms import PostForm
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
 from zegel.messages.downloads import attachment_response
-from zegel.messages.service import AttachmentInput, is_closed, view_message
+from zegel.messages.service import AttachmentInput, closed_reason, is_closed, view_message
 from zegel.messages import content
 from zegel.portal import service
 
@@ -35,7 +35,7 @@ def _check_form() -> None:
 
 def _landing(token: str, link: service.Link, error=None, status=200, code_sent=False):
     recipient = link.recipient
-    closed = is_closed(link.message, recipient)
+    closed = closed_reason(link.message, recipient)
     subject = None
     if not closed:
         view = view_message(link.message, None)
