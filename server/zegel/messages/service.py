@@ -102,6 +102,62 @@ def _validate_recipients(session: Session, items: list[RecipientInput]) -> list[
     return out
 
 
+def check_attachments(attachments: list[AttachmentInput]) -> None:
+    if len(attachments) > MAX_ATTACHMENTS:
+        raise AppError("too_many_attachments", _l("Add at most %(n)d attachments.", n=MAX_ATTACHMENTS), 400)
+    for att in attachments:
+        if len(att.data) > MAX_FORM_ATTACHMENT:
+            raise AppError("attachment_too_large", _l("%(name)s is larger than 25 MB.", name=att.name), 413)
+
+
+@dataclass
+class Draft:
+    """A message added to the session with its attachments already in the blob store."""
+    message: Message
+    link_token: str
+    blobs: list[str]
+
+    def discard(self) -> None:
+        """After a rollback: no blobs without a message."""
+        for blob_key in self.blobs:
+            _store().delete(blob_key)
+
+
+def new_message(session: Session, conversation: Conversation, *, sender_id: str | None, author_email: str,
+                author_name: str, subject: str, body_html: str, attachments: list[AttachmentInput],
+                reply_to_id: str | None = None, expires_at: datetime | None = None) -> Draft:
+    """Encrypt subject, body and attachments under a new data key and add the message to the session."""
+    message_id = new_id()
+    key = content.new_message_key(_keyring(), message_id)
+    link = new_token()
+    message = Message(
+        id=message_id, conversation=conversation, sender_id=sender_id, author_email=author_email,
+        author_name=author_name, reply_to_id=reply_to_id, kek_id=key.kek_id, wrapped_dek=key.wrapped_dek,
+        subject_ct=content.seal_text(key.dek, message_id, "subject", subject),
+        body_ct=content.seal_text(key.dek, message_id, "body", body_html), link_hash=token_hash(link),
+        expires_at=expires_at,
+    )
+    conversation.last_message_at = utcnow()
+    session.add(message)
+    draft = Draft(message, link, [])
+    try:
+        for position, att in enumerate(attachments):
+            name = _clean_filename(att.name)
+            attachment_id = new_id()
+            blob_key = f"att/{message_id}/{attachment_id}"
+            _store().put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
+            draft.blobs.append(blob_key)
+            session.add(Attachment(id=attachment_id, message=message, position=position, size=len(att.data),
+                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}",
+                                                             name),
+                                   content_type=(att.content_type or "application/octet-stream")[:200],
+                                   blob_key=blob_key))
+    except BaseException:
+        draft.discard()
+        raise
+    return draft
+
+
 def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
                  attachments: list[AttachmentInput] = (), reply_to: Message | None = None,
                  expires_at: datetime | None = None, ip: str = "") -> SentMessage:
@@ -109,42 +165,17 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     subject = content.clean_subject(subject)
     body_html = content.clean_body(body_html)
     checked = _validate_recipients(session, recipients)
-    if len(attachments) > MAX_ATTACHMENTS:
-        raise AppError("too_many_attachments", _l("Add at most %(n)d attachments.", n=MAX_ATTACHMENTS), 400)
-    for att in attachments:
-        if len(att.data) > MAX_FORM_ATTACHMENT:
-            raise AppError("attachment_too_large", _l("%(name)s is larger than 25 MB.", name=att.name), 413)
+    check_attachments(attachments)
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)
-
-    message_id = new_id()
-    key = content.new_message_key(_keyring(), message_id)
     conversation = reply_to.conversation if reply_to else Conversation(organisation_id=org.id)
-    link = new_token()
-    message = Message(
-        id=message_id, conversation=conversation, sender_id=sender.id, author_email=sender.email,
-        author_name=sender.name, reply_to_id=reply_to.id if reply_to else None, kek_id=key.kek_id,
-        wrapped_dek=key.wrapped_dek, subject_ct=content.seal_text(key.dek, message_id, "subject", subject),
-        body_ct=content.seal_text(key.dek, message_id, "body", body_html), link_hash=token_hash(link),
-        expires_at=expires_at,
-    )
-    conversation.last_message_at = utcnow()
-    session.add(message)
-
-    written: list[str] = []
+    draft = new_message(session, conversation, sender_id=sender.id, author_email=sender.email,
+                        author_name=sender.name, subject=subject, body_html=body_html, attachments=attachments,
+                        reply_to_id=reply_to.id if reply_to else None, expires_at=expires_at)
+    message = draft.message
     try:
-        for position, att in enumerate(attachments):
-            name = _clean_filename(att.name)
-            attachment_id = new_id()
-            blob_key = f"att/{message_id}/{attachment_id}"
-            _store().put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
-            written.append(blob_key)
-            session.add(Attachment(id=attachment_id, message=message, position=position,
-                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}", name),
-                                   content_type=(att.content_type or "application/octet-stream")[:200],
-                                   size=len(att.data), blob_key=blob_key))
-        sent = SentMessage(message, f"{_public_url()}/r/{link}")
+        sent = SentMessage(message, f"{_public_url()}/r/{draft.link_token}")
         for position, (item, display, key_email, account) in enumerate(checked):
             token = new_token()
             recipient = Recipient(
@@ -162,13 +193,12 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
             recipient.notify_job_id = job.id
             if item.remember:
                 _remember_default(session, sender, key_email, item.method, recipient.phone)
-        record(session, "message.sent", actor=sender, ip=ip, subject=message_id,
+        record(session, "message.sent", actor=sender, ip=ip, subject=message.id,
                conversation=conversation.id, recipients=len(checked), attachments=len(attachments))
         session.commit()
     except BaseException:
         session.rollback()
-        for blob_key in written:  # nothing half-done: no blobs without a message
-            _store().delete(blob_key)
+        draft.discard()
         raise
     return sent
 

@@ -23,8 +23,7 @@ from zegel.errors import AppError
 from zegel.ids import new_id
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
-from zegel.messages.service import (MAX_ATTACHMENTS, MAX_FORM_ATTACHMENT, AttachmentInput, _clean_filename,
-                                    closed_reason, is_closed)
+from zegel.messages.service import AttachmentInput, check_attachments, closed_reason, is_closed, new_message
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -258,36 +257,19 @@ def reply(session: Session, recipient: Recipient, body_html: str, attachments: l
     body_html = content.clean_body(body_html)
     if not body_html.strip():
         raise AppError("empty_reply", _l("Write a reply first."), 400)
-    if len(attachments) > MAX_ATTACHMENTS or any(len(a.data) > MAX_FORM_ATTACHMENT for a in attachments):
-        raise AppError("attachment_too_large", _l("Attachments can be at most 25 MB each here."), 413)
+    check_attachments(attachments)
     original = recipient.message
     author = session.get(User, original.sender_id) if original.sender_id else None
     if author is None:
         raise AppError("cannot_reply", _l("This message cannot be answered."), 400)
     keyring = current_app.extensions["zegel.keyring"]
-    store = current_app.extensions["zegel.blobs"]
     subject = content.open_text(content.message_dek(keyring, original), original.id, "subject", original.subject_ct)
     subject = subject if subject.lower().startswith(("re:", "antw:")) else f"Re: {subject}"[:200]
-    message_id = new_id()
-    key = content.new_message_key(keyring, message_id)
-    message = Message(id=message_id, conversation=original.conversation, sender_id=None,
-                      author_email=recipient.email, author_name="", reply_to_id=original.id, kek_id=key.kek_id,
-                      wrapped_dek=key.wrapped_dek, subject_ct=content.seal_text(key.dek, message_id, "subject", subject),
-                      body_ct=content.seal_text(key.dek, message_id, "body", body_html), link_hash=token_hash(new_token()))
-    original.conversation.last_message_at = utcnow()
-    session.add(message)
-    written = []
+    draft = new_message(session, original.conversation, sender_id=None, author_email=recipient.email,
+                        author_name="", subject=subject, body_html=body_html, attachments=attachments,
+                        reply_to_id=original.id)
+    message = draft.message
     try:
-        for position, att in enumerate(attachments):
-            attachment_id = new_id()
-            blob_key = f"att/{message_id}/{attachment_id}"
-            store.put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
-            written.append(blob_key)
-            session.add(Attachment(id=attachment_id, message=message, position=position, size=len(att.data),
-                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}",
-                                                             _clean_filename(att.name)),
-                                   content_type=(att.content_type or "application/octet-stream")[:200],
-                                   blob_key=blob_key))
         back = Recipient(message=message, position=0, kind="to", email=author.email, email_key=author.email_key,
                          user_id=author.id, method="account", link_hash=token_hash(new_token()))
         session.add(back)
@@ -301,12 +283,11 @@ def reply(session: Session, recipient: Recipient, body_html: str, attachments: l
                     "text": render_template("email/notification.txt", **ctx),
                     "html": render_template("email/notification.html", **ctx)}
         back.notify_job_id = outbox.enqueue(session, "email", mail, reference=f"notify:{back.id}").id
-        record(session, "portal.reply", subject=message_id, ip=ip, recipient=recipient.email_key,
+        record(session, "portal.reply", subject=message.id, ip=ip, recipient=recipient.email_key,
                in_reply_to=original.id, organisation_id=original.conversation.organisation_id)
         session.commit()
     except BaseException:
         session.rollback()
-        for blob_key in written:
-            store.delete(blob_key)
+        draft.discard()
         raise
     return message
