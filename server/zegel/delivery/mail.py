@@ -6,8 +6,20 @@ import ssl
 from email.message import EmailMessage
 from email.utils import formatdate, make_msgid
 
+from email_validator import EmailNotValidError, validate_email
+
 from zegel.delivery.errors import DeliveryError
 from zegel.delivery.models import DevOutboxItem
+
+
+def smtp_address(address: str) -> str:
+    """The address with an internationalised domain in its ASCII (xn--) form, which every mail server
+    takes; a non-ASCII mailbox name stays as it is and needs a server with SMTPUTF8."""
+    try:
+        result = validate_email(address, check_deliverability=False, test_environment=True)
+    except EmailNotValidError:
+        return address
+    return result.ascii_email or result.normalized
 
 
 def build_message(mail_from: str, payload: dict) -> EmailMessage:
@@ -35,7 +47,12 @@ class SmtpMailer:
         self.ssl_context = ssl_context or ssl.create_default_context()
 
     def send(self, payload: dict) -> None:
-        msg = build_message(self.mail_from, payload)
+        to = smtp_address(payload["to"])
+        reply_to = smtp_address(payload["reply_to"]) if payload.get("reply_to") else None
+        if reply_to and not reply_to.isascii() and to.isascii():
+            # Only an SMTPUTF8 message can carry it; written into an ASCII one it would be garbled.
+            reply_to = None
+        msg = build_message(self.mail_from, {**payload, "to": to, "reply_to": reply_to})
         try:
             if self.security == "tls":
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context)
@@ -46,6 +63,11 @@ class SmtpMailer:
                     smtp.starttls(context=self.ssl_context)
                 if self.username:
                     smtp.login(self.username, self.password)
+                if not to.isascii():
+                    smtp.ehlo_or_helo_if_needed()
+                    if not smtp.has_extn("smtputf8"):
+                        raise DeliveryError("the mail server does not accept non-ASCII addresses (no SMTPUTF8)",
+                                            permanent=True)
                 smtp.send_message(msg)
         except smtplib.SMTPRecipientsRefused as exc:
             codes = [code for code, _msg in exc.recipients.values()]
