@@ -167,7 +167,7 @@ def test_resend_gives_a_new_code_that_replaces_the_old(client, worker):
     with time_machine.travel(utcnow(), tick=False) as clock:
         client.post_form("/login", {"email": "anna@demo.test", "password": DEMO_PASSWORD})
         first = latest_code(client, worker, "+31612345671")
-        resp = client.post_form("/login/resend", {}, token_from="/login/verify")
+        client.post_form("/login/resend", {}, token_from="/login/verify")
         assert "Wacht" in client.get("/login/verify").get_data(as_text=True)  # too soon
         clock.shift(timedelta(seconds=31))
         client.post_form("/login/resend", {}, token_from="/login/verify")

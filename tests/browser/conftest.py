@@ -28,8 +28,19 @@ pytestmark = pytest.mark.browser
 
 
 @pytest.fixture(scope="session")
-def live_server(tmp_path_factory, keyring_file, sqlite_template):
-    """The real app on a free port, with the delivery worker thread, on its own SQLite file."""
+def live_smtp():
+    """The recipients' mail server: notification e-mails leave the live server by real SMTP."""
+    from tests.smtp_server import SmtpServer
+    server = SmtpServer()
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def live_server(tmp_path_factory, keyring_file, sqlite_template, live_smtp):
+    """The real app on a free port, with the delivery worker thread, on its own SQLite file.
+    SMS codes go to the dev outbox; e-mail goes over SMTP to ``live_smtp``."""
     import shutil
 
     from zegel.app import create_app
@@ -43,6 +54,7 @@ def live_server(tmp_path_factory, keyring_file, sqlite_template):
         "ZEGEL_VAR_DIR": str(var), "ZEGEL_KEYRING_PATH": str(keyring_file), "ZEGEL_DEV_OUTBOX": "1",
         # Many logins from one address in a few seconds: the limits are tested elsewhere.
         "ZEGEL_RATELIMIT_ENABLED": "0", "ZEGEL_WORKER_POLL_SECONDS": "1",
+        "ZEGEL_SMTP_HOST": "127.0.0.1", "ZEGEL_SMTP_PORT": str(live_smtp.port), "ZEGEL_SMTP_SECURITY": "none",
     })
     app = create_app(config, Keyring.load(keyring_file))
     server = make_server("127.0.0.1", 0, app, threaded=True)

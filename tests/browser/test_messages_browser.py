@@ -1,6 +1,6 @@
 """A secure message in a real browser: the sender composes it, an outside recipient
 verifies by SMS, reads, downloads and replies, the sender follows up and revokes
-another recipient's access. Notifications and codes are read from the dev outbox."""
+another recipient's access. Notifications arrive by SMTP at a server on loopback; SMS codes come from the dev outbox."""
 from __future__ import annotations
 
 import re
@@ -8,7 +8,6 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
-import requests
 
 from tests.browser.conftest import last_outbox_id, screenshot, wait_for_code
 from tests.browser.test_login_browser import VIEWPORTS, log_in
@@ -18,15 +17,16 @@ SUBJECT = "Uitslag allergietest"
 X_PHONE = "+31687654321"
 
 
-def wait_for_link(base_url: str, address: str, timeout: float = 15.0) -> str:
-    """Poll the dev outbox (as the recipient would watch their mailbox) for the notification's /r/ link."""
+def wait_for_link(smtp, address: str, timeout: float = 15.0) -> str:
+    """Wait for the notification at the recipient's mail server and take the /r/ link from it."""
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
-        items = requests.get(f"{base_url}/dev/outbox.json", timeout=5).json()["items"]
-        for item in reversed(items):
-            if item["kind"] == "email" and item["to"] == address:
-                assert "Hierbij de uitslag" not in item["text"] + item["html"]  # no content in the e-mail
-                return urlsplit(re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", item["text"]).group(0)).path
+        for mail in reversed(smtp.mails()):
+            if mail["To"] == address:
+                text = mail.get_body(preferencelist=("plain",)).get_content()
+                html = mail.get_body(preferencelist=("html",)).get_content()
+                assert "Hierbij de uitslag" not in text + html  # no content in the e-mail
+                return urlsplit(re.search(r"https?://\S+/r/[A-Za-z0-9_-]+", text).group(0)).path
         time.sleep(0.2)
     raise AssertionError(f"no notification to {address} within {timeout} s")
 
@@ -39,7 +39,7 @@ def verify_by_sms(page, base_url: str) -> None:
     page.wait_for_url("**/read")
 
 
-def test_compose_read_download_reply_and_revoke(browser, live_server, live_user):
+def test_compose_read_download_reply_and_revoke(browser, live_server, live_user, live_smtp):
     _app, base_url = live_server
     tag = uuid.uuid4().hex[:8]
     x_addr, y_addr = f"x-{tag}@ontvanger.nl", f"y-{tag}@ontvanger.nl"
@@ -77,8 +77,8 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user)
     assert a.get_by_role("status").filter(has_text="Je bericht is veilig verzonden.").is_visible()
     assert a.get_by_role("heading", name=SUBJECT).is_visible()
 
-    x_link = wait_for_link(base_url, x_addr)
-    y_link = wait_for_link(base_url, y_addr)
+    x_link = wait_for_link(live_smtp, x_addr)
+    y_link = wait_for_link(live_smtp, y_addr)
     assert x_link != y_link
 
     # --- X opens the link, verifies by SMS, reads, downloads and replies ----------------------

@@ -11,8 +11,7 @@ from pathlib import Path
 import pytest
 from sqlalchemy import select, update
 
-from tests.conftest import outbox_items
-from tests.messages.helpers import compose, logged_in, notification_link
+from tests.messages.helpers import compose, logged_in
 
 MARKER = "ZEGEL-MARKER-7f3a9c"
 pytestmark = pytest.mark.usefixtures("anna")

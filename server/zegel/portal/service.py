@@ -16,11 +16,9 @@ from zegel.accounts.models import User
 from zegel.accounts.service import normalise_email
 from zegel.audit.service import record
 from zegel.clock import utcnow
-from zegel.crypto import stream
 from zegel.crypto.tokens import code_hmac, constant_time_equal, new_code, new_token, token_hash
 from zegel.delivery import outbox
 from zegel.errors import AppError
-from zegel.ids import new_id
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
 from zegel.messages.service import AttachmentInput, check_attachments, closed_reason, is_closed, new_message
