@@ -87,3 +87,46 @@ def test_only_the_sender_gets_the_trail(client, new_client, worker, session, bra
     bram_client = logged_in(new_client(), worker, email="bram@demo.test", phone="+31612345672")
     assert bram_client.get(f"/messages/{message.id}/audit.csv").status_code == 403
     assert "Geschiedenis" not in bram_client.get(f"/messages/{message.id}").get_data(as_text=True)
+
+
+def test_revoking_an_account_recipient_hides_the_content_in_their_mailbox(client, new_client, worker, bram,
+                                                                            session):
+    import io
+
+    from zegel.messages.models import Message, Recipient
+    anna = logged_in(client, worker)
+    compose(anna, [{"email": "bram@demo.test", "method": "account"}, {"email": "otto@ontvanger.nl", "kind": "bcc"}],
+            subject="Dossier", body="Vertrouwelijke inhoud.", files=[(io.BytesIO(b"dossier"), "dossier.txt")])
+    message = session.scalar(select(Message))
+    bram_row = session.scalar(select(Recipient).where(Recipient.email_key == "bram@demo.test"))
+    bram_client = logged_in(new_client(), worker, email="bram@demo.test", phone="+31612345672")
+    conv = f"/conversations/{message.conversation_id}"
+    page = bram_client.get(conv).get_data(as_text=True)
+    assert "Vertrouwelijke inhoud." in page and "otto@ontvanger.nl" not in page  # Bcc stays hidden
+    download = re.search(r'href="(/messages/[^"]+/attachments/[^"]+)"', page).group(1)
+    assert bram_client.get(download).data == b"dossier"
+    assert bram_client.get(f"/messages/{message.id}").status_code == 404  # the details (with Bcc) are the sender's
+
+    anna.post_form(f"/messages/{message.id}/recipients/{bram_row.id}/revoke", {}, token_from=f"/messages/{message.id}")
+    page = bram_client.get(conv).get_data(as_text=True)
+    assert "Dit bericht is ingetrokken" in page and "Vertrouwelijke inhoud." not in page
+    assert bram_client.get(download).status_code == 404
+    details = anna.get(f"/messages/{message.id}").get_data(as_text=True)
+    assert "Bijlage gedownload" in details
+
+
+def test_restoring_access_lifts_a_lock(client, new_client, worker, session):
+    from zegel.messages.models import Message, Recipient
+    anna = logged_in(client, worker)
+    compose(anna, [{"email": "yara@ontvanger.nl", "method": "password", "password": "lente-2026"}])
+    link = notification_link(anna, worker, "yara@ontvanger.nl")
+    yara = new_client()
+    for _ in range(10):
+        yara.post_form(f"{link}/verify", {"secret": "fout-fout"}, token_from=link)
+    assert "geblokkeerd" in yara.get(link).get_data(as_text=True)
+    message = session.scalar(select(Message))
+    row = session.scalar(select(Recipient))
+    details = anna.get(f"/messages/{message.id}").get_data(as_text=True)
+    assert "Geblokkeerd" in details and "Toegang herstellen" in details
+    anna.post_form(f"/messages/{message.id}/recipients/{row.id}/restore", {}, token_from=f"/messages/{message.id}")
+    assert yara.post_form(f"{link}/verify", {"secret": "lente-2026"}, token_from=link).status_code == 302

@@ -30,8 +30,6 @@ def build_message(mail_from: str, payload: dict) -> EmailMessage:
     msg["Date"] = formatdate(localtime=False)
     msg["Message-ID"] = make_msgid(domain=mail_from.rsplit("@", 1)[-1].rstrip(">"))
     msg["Auto-Submitted"] = "auto-generated"
-    if payload.get("reply_to"):
-        msg["Reply-To"] = payload["reply_to"]
     msg.set_content(payload["text"])
     if payload.get("html"):
         msg.add_alternative(payload["html"], subtype="html")
@@ -48,11 +46,7 @@ class SmtpMailer:
 
     def send(self, payload: dict) -> None:
         to = smtp_address(payload["to"])
-        reply_to = smtp_address(payload["reply_to"]) if payload.get("reply_to") else None
-        if reply_to and not reply_to.isascii() and to.isascii():
-            # Only an SMTPUTF8 message can carry it; written into an ASCII one it would be garbled.
-            reply_to = None
-        msg = build_message(self.mail_from, {**payload, "to": to, "reply_to": reply_to})
+        msg = build_message(self.mail_from, {**payload, "to": to})
         try:
             if self.security == "tls":
                 smtp = smtplib.SMTP_SSL(self.host, self.port, timeout=self.timeout, context=self.ssl_context)

@@ -227,8 +227,9 @@ def _enqueue_notification(session: Session, sender: User, recipient: Recipient, 
         mail_subject = gettext("Secure message from %(name)s: %(subject)s", name=sender.name, subject=subject)
         text = render_template("email/notification.txt", **context)
         html = render_template("email/notification.html", **context)
+    # No Reply-To: answering the notification in a mail program would send the reply unencrypted.
     return outbox.enqueue(session, "email", {"to": recipient.email, "subject": mail_subject, "text": text,
-                                             "html": html, "reply_to": sender.email},
+                                             "html": html},
                           reference=f"notify:{recipient.id}")
 
 
@@ -269,16 +270,26 @@ class MessageView:
     read: int
     total: int
     mine: bool
+    closed: str | None = None  # "revoked" or "expired" for a recipient who may no longer read it
 
 
 def view_message(message: Message, user_id: str | None) -> MessageView:
-    dek = content.message_dek(_keyring(), message)
-    atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct)) for a in message.attachments]
+    """The message as ``user_id`` may see it: a recipient whose access was revoked, or whose
+    message expired, gets the subject and a notice, not the content."""
+    mine = user_id is not None and message.sender_id == user_id
     total = len(message.recipients)
     read = sum(1 for r in message.recipients if r.first_read_at)
+    if not mine and user_id is not None:
+        row = next((r for r in message.recipients if r.user_id == user_id), None)
+        reason = closed_reason(message, row)
+        if reason:
+            dek = content.message_dek(_keyring(), message)
+            return MessageView(message, content.open_text(dek, message.id, "subject", message.subject_ct), "", [],
+                               read, total, False, reason)
+    dek = content.message_dek(_keyring(), message)
+    atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct)) for a in message.attachments]
     return MessageView(message, content.open_text(dek, message.id, "subject", message.subject_ct),
-                       content.open_text(dek, message.id, "body", message.body_ct), atts, read, total,
-                       user_id is not None and message.sender_id == user_id)
+                       content.open_text(dek, message.id, "body", message.body_ct), atts, read, total, mine)
 
 
 def list_conversations(session: Session, user: User, folder: str) -> list[tuple[Conversation, MessageView]]:
@@ -309,11 +320,17 @@ def mark_read(session: Session, user: User, conversation: Conversation, *, ip: s
         session.commit()
 
 
-def open_attachment(session: Session, user: User, message_id: str, attachment_id: str):
+def open_attachment(session: Session, user: User, message_id: str, attachment_id: str, *, ip: str = ""):
+    """An attachment for the sender or a recipient who may still read the message; counted and audited."""
     message = get_message(session, user, message_id)
     attachment = next((a for a in message.attachments if a.id == attachment_id), None)
-    if attachment is None:
+    row = next((r for r in message.recipients if r.user_id == user.id), None)
+    if attachment is None or (message.sender_id != user.id and closed_reason(message, row)):
         raise AppError("not_found", _l("This attachment does not exist."), 404)
+    if row is not None and message.sender_id != user.id:
+        row.downloads += 1
+    record(session, "message.download", actor=user, ip=ip, subject=message.id, attachment=attachment.id)
+    session.commit()
     return message, attachment
 
 
@@ -366,6 +383,9 @@ def set_recipient_revoked(session: Session, user: User, message_id: str, recipie
     if recipient is None:
         raise AppError("not_found", _l("This recipient is not on the message."), 404)
     recipient.revoked_at = utcnow() if revoked else None
+    if not revoked:
+        # Restoring also lifts a lock after too many failed checks: the sender vouches for the recipient.
+        recipient.locked_at, recipient.verify_failures, recipient.code_attempts = None, 0, 0
     record(session, "recipient.revoked" if revoked else "recipient.restored", actor=user, ip=ip,
            subject=message.id, recipient=recipient.email_key)
     session.commit()

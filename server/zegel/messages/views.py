@@ -147,6 +147,9 @@ def recipient_info():
 def details(message_id: str):
     message = service.get_message(db.session, current_user, message_id)
     view = service.view_message(message, current_user.id)
+    if not view.mine:
+        # Details list every recipient, Bcc included: only for the sender.
+        raise AppError("not_found", _("This message does not exist or is not yours."), 404)
     failures = {r.id: service.delivery_failed(db.session, r) for r in message.recipients}
     trail = service.audit_trail(db.session, current_user, message_id) if view.mine else []
     return render_template("messages/details.html", view=view, failures=failures, form=PostForm(), active=None,
@@ -212,5 +215,5 @@ def restore_recipient(message_id: str, recipient_id: str):
 @bp.get("/messages/<message_id>/attachments/<attachment_id>")
 @login_required
 def attachment(message_id: str, attachment_id: str):
-    message, att = service.open_attachment(db.session, current_user, message_id, attachment_id)
+    message, att = service.open_attachment(db.session, current_user, message_id, attachment_id, ip=client_ip())
     return attachment_response(message, att)

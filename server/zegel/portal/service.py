@@ -122,7 +122,11 @@ def verify(session: Session, recipient: Recipient, secret: str, *, ip: str) -> s
         if recipient.code_attempts >= CODE_ATTEMPTS:
             raise AppError("code_locked", _l("Too many wrong codes. Ask for a new code."), 400)
         if recipient.code_expires_at <= now:
-            _fail(session, recipient, ip, "expired")
+            # Like an expired login code: audited, but not counted towards the lock.
+            record(session, "portal.verify_failed", subject=recipient.message_id, ip=ip,
+                   recipient=recipient.email_key, reason="expired",
+                   organisation_id=recipient.message.conversation.organisation_id)
+            session.commit()
             raise AppError("code_expired", _l("This code has expired. Ask for a new code."), 400)
         code = "".join((secret or "").split())
         if not (code.isdigit() and len(code) == 6
@@ -217,15 +221,17 @@ def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessa
     return out
 
 
-def record_read(session: Session, recipient: Recipient, *, ip: str) -> None:
-    """Content was shown: the first time is the read receipt; every time is audited."""
+def record_read(session: Session, recipient: Recipient, *, ip: str, audit: bool = True) -> None:
+    """Content was shown: the first time is the read receipt. ``audit`` is false for a reload
+    in the same browser session, so the history shows each opening once."""
     now = utcnow()
     for message in recipient.message.conversation.messages:
         row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
         if row is not None and row.first_read_at is None and not is_closed(message, row):
             row.first_read_at = now
-    record(session, "portal.read", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
-           organisation_id=recipient.message.conversation.organisation_id)
+    if audit:
+        record(session, "portal.read", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+               organisation_id=recipient.message.conversation.organisation_id)
     session.commit()
 
 
@@ -281,8 +287,9 @@ def reply(session: Session, recipient: Recipient, body_html: str, attachments: l
                     "text": render_template("email/notification.txt", **ctx),
                     "html": render_template("email/notification.html", **ctx)}
         back.notify_job_id = outbox.enqueue(session, "email", mail, reference=f"notify:{back.id}").id
-        record(session, "portal.reply", subject=message.id, ip=ip, recipient=recipient.email_key,
-               in_reply_to=original.id, organisation_id=original.conversation.organisation_id)
+        # Filed under the message that was answered, so it shows in that message's history.
+        record(session, "portal.reply", subject=original.id, ip=ip, recipient=recipient.email_key,
+               reply=message.id, organisation_id=original.conversation.organisation_id)
         session.commit()
     except BaseException:
         session.rollback()

@@ -130,7 +130,10 @@ def read(token: str):
     if is_closed(recipient.message, recipient):
         return _landing(token, service.Link(recipient.message, recipient))
     items = service.conversation_for(db.session, recipient)
-    service.record_read(db.session, recipient, ip=client_ip())
+    seen = session.get("portal_seen", [])
+    service.record_read(db.session, recipient, ip=client_ip(), audit=recipient.id not in seen)
+    if recipient.id not in seen:
+        session["portal_seen"] = [*seen, recipient.id][-MAX_PORTAL_SESSIONS:]
     return render_template("portal/read.html", token=token, recipient=recipient, items=items, form=PostForm())
 
 

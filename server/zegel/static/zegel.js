@@ -14,7 +14,29 @@ document.addEventListener("DOMContentLoaded", () => {
 
 function enhanceCompose(form) {
   const lookupUrl = form.dataset.lookupUrl;
-  for (const row of form.querySelectorAll(".recipient-row")) {
+  const rowsInput = form.querySelector('input[name="rows"]');
+  const addButton = form.querySelector(".add-recipient");
+  addButton.hidden = false;
+  addButton.addEventListener("click", () => {
+    // A copy of the last row, renumbered and emptied; the server reads rows r0…r(rows-1).
+    const rows = form.querySelectorAll(".recipient-row");
+    const last = rows[rows.length - 1];
+    const index = rows.length;
+    const copy = last.cloneNode(true);
+    copy.dataset.row = String(index);
+    for (const field of copy.querySelectorAll("[name]")) {
+      field.name = field.name.replace(/^r\d+_/, `r${index}_`);
+      if (field.type === "checkbox") field.checked = false;
+      else if (field.tagName !== "SELECT") field.value = "";
+    }
+    last.after(copy);
+    rowsInput.value = String(index + 1);
+    enhanceRow(copy);
+    copy.querySelector('input[type="email"]').focus();
+  });
+  for (const row of form.querySelectorAll(".recipient-row")) enhanceRow(row);
+
+  function enhanceRow(row) {
     const email = row.querySelector('input[type="email"]');
     const method = row.querySelector("select.method");
     const showFields = () => {
