@@ -57,6 +57,7 @@ def test_send_read_status_and_revoke(client, api, worker, token, new_client):
     call(client, api, "POST", f"/messages/{sent['id']}/restore", token=token, expect=200)
 
 
+@pytest.mark.database
 @pytest.mark.parametrize("body,code", [
     ({"subject": "x", "recipients": []}, "no_recipients"),
     ({"subject": "x", "recipients": "otto@ontvanger.nl"}, "invalid_field"),
@@ -65,6 +66,8 @@ def test_send_read_status_and_revoke(client, api, worker, token, new_client):
     ({"subject": "a\nb", "recipients": [{"email": "otto@ontvanger.nl"}]}, "invalid_subject"),
     ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "attachments": ["u1"]}, "uploads_not_available"),
     ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "expires_at": "yesterday"}, "invalid_field"),
+    ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "reply_to": 5}, "invalid_field"),
+    ({"subject": ["x"], "recipients": [{"email": "otto@ontvanger.nl"}]}, "invalid_field"),
 ])
 def test_bad_requests_are_400_and_store_nothing(client, api, token, session, body, code):
     from sqlalchemy import func, select

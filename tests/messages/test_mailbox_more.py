@@ -10,7 +10,7 @@ from sqlalchemy import select
 
 from tests.messages.helpers import compose, logged_in, notification_link
 
-pytestmark = pytest.mark.usefixtures("anna")
+pytestmark = [pytest.mark.database, pytest.mark.usefixtures("anna")]
 
 
 def test_internal_recipient_reads_in_the_mailbox_and_replies(client, new_client, worker, bram, session):

@@ -13,7 +13,7 @@ from tests.conftest import outbox_items
 from tests.messages.helpers import compose, logged_in, notification_link, sms_code
 from zegel.clock import utcnow
 
-pytestmark = pytest.mark.usefixtures("anna")
+pytestmark = [pytest.mark.database, pytest.mark.usefixtures("anna")]
 PDF = b"%PDF-1.4 allergietest " + bytes(range(256)) * 500
 
 
@@ -214,3 +214,11 @@ def test_defaults_are_remembered_per_recipient(sender, worker):
     info = sender.get("/compose/recipient?email=otto@ontvanger.nl").get_json()
     assert info == {"has_account": False, "default": {"method": "sms", "phone": "+31687654321"}}
     assert sender.get("/compose/recipient?email=bram@demo.test").get_json()["has_account"] is False
+
+
+@pytest.mark.parametrize("rows", ["abc", "-1", "", "99999"])
+def test_a_tampered_row_count_is_no_500(sender, rows):
+    data = {"subject": "x", "body_text": "y", "rows": rows, "r0_email": "otto@ontvanger.nl", "r0_method": "none",
+            "r0_kind": "to"}
+    resp = sender.post_form("/compose", data)
+    assert resp.status_code == 302

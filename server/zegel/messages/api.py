@@ -68,9 +68,10 @@ def send():
             expires_at = None
         if expires_at is None or expires_at.tzinfo is None or expires_at <= utcnow():
             raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="expires_at"), 400)
+    for name in ("subject", "body_html", "reply_to"):
+        if not isinstance(data.get(name) or "", str):
+            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
     reply_to = service.get_message(db.session, g.api_user, data["reply_to"]) if data.get("reply_to") else None
-    if not isinstance(data.get("subject", ""), str) or not isinstance(data.get("body_html", ""), str):
-        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="subject"), 400)
     sent = service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
                                 subject=data.get("subject", ""), body_html=data.get("body_html", ""),
                                 reply_to=reply_to, expires_at=expires_at, ip=client_ip())

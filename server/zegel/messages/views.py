@@ -54,9 +54,14 @@ def conversation(conversation_id: str):
                            active=None)
 
 
+def _row_count(values) -> int:
+    raw = str(values.get("rows") or "")
+    return min(int(raw), service.MAX_RECIPIENTS) if raw.isdigit() else COMPOSE_ROWS
+
+
 def _recipient_rows(form) -> list[service.RecipientInput]:
     rows = []
-    for i in range(min(int(form.get("rows", COMPOSE_ROWS) or 0), service.MAX_RECIPIENTS)):
+    for i in range(_row_count(form)):
         email = (form.get(f"r{i}_email") or "").strip()
         if not email:
             continue
@@ -114,7 +119,7 @@ def compose():
     values = request.form
     if request.method == "GET" and reply_to is not None:
         values = _reply_values(reply_to)
-    rows = max(COMPOSE_ROWS, int(values.get("rows") or 0))
+    rows = max(COMPOSE_ROWS, _row_count(values))
     return render_template("messages/compose.html", form=form, error=error, rows=rows, methods=METHODS,
                            org_default=org.default_verification, values=values, active="compose",
                            reply_to=reply_to, expiry_days=org.default_expiry_days), status
