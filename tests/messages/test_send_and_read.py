@@ -222,3 +222,16 @@ def test_a_tampered_row_count_is_no_500(sender, rows):
             "r0_kind": "to"}
     resp = sender.post_form("/compose", data)
     assert resp.status_code == 302
+
+
+def test_codes_per_sender_are_capped(sender, new_client, worker, monkeypatch):
+    from zegel.portal import service as portal
+    monkeypatch.setattr(portal, "SENDER_CODES_PER_HOUR", 2)  # the real cap is 200; the rule is what counts
+    recipients = [{"email": f"r{i}@ontvanger.nl", "method": "sms", "phone": "0687654321"} for i in range(3)]
+    compose(sender, recipients)
+    links = [notification_link(sender, worker, r["email"]) for r in recipients]
+    reader = new_client()
+    for link in links[:2]:
+        assert reader.post_form(f"{link}/code", {}, token_from=link).status_code == 302
+    resp = reader.post_form(f"{links[2]}/code", {}, token_from=links[2])
+    assert resp.status_code == 429 and "te veel codes aangevraagd" in resp.get_data(as_text=True)

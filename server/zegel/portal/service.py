@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
 from zegel.accounts import passwords
@@ -27,6 +27,7 @@ CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
 MAX_CODE_SENDS = 5
 RESEND_INTERVAL = timedelta(seconds=30)
+SENDER_CODES_PER_HOUR = 200  # caps SMS cost if one sender's messages are used to pump codes
 LOCK_AFTER_FAILURES = 10
 PORTAL_SESSION = timedelta(hours=8)  # a working day
 
@@ -85,6 +86,15 @@ def send_code(session: Session, recipient: Recipient, *, ip: str) -> None:
         wait = int((recipient.code_sent_at + RESEND_INTERVAL - now).total_seconds()) + 1
         raise AppError("resend_too_soon", _l("Wait %(s)d seconds before asking for a new code.", s=wait), 429,
                        retry_after=wait)
+    sender_id = recipient.message.sender_id
+    recent = session.scalar(select(func.count()).select_from(Recipient).join(Message).where(
+        Message.sender_id == sender_id, Recipient.code_sent_at > now - timedelta(hours=1)))
+    if recent >= SENDER_CODES_PER_HOUR:
+        record(session, "portal.sms_limit", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
+               organisation_id=recipient.message.conversation.organisation_id)
+        session.commit()
+        raise AppError("sender_limit", _l("Too many codes were requested for this sender's messages. Try again "
+                                          "in an hour."), 429, retry_after=3600)
     code = new_code()
     recipient.code_hmac = code_hmac(_hmac_key(), recipient.id, code)
     recipient.code_expires_at = now + CODE_LIFETIME
