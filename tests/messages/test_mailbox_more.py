@@ -130,3 +130,25 @@ def test_restoring_access_lifts_a_lock(client, new_client, worker, session):
     assert "Geblokkeerd" in details and "Toegang herstellen" in details
     anna.post_form(f"/messages/{message.id}/recipients/{row.id}/restore", {}, token_from=f"/messages/{message.id}")
     assert yara.post_form(f"{link}/verify", {"secret": "lente-2026"}, token_from=link).status_code == 302
+
+
+def test_restoring_access_gives_sms_codes_back(client, new_client, worker, session):
+    from datetime import timedelta
+
+    import time_machine
+
+    from zegel.clock import utcnow
+    from zegel.messages.models import Message, Recipient
+    anna = logged_in(client, worker)
+    compose(anna, [{"email": "otto@ontvanger.nl", "method": "sms", "phone": "0687654321"}])
+    link = notification_link(anna, worker, "otto@ontvanger.nl")
+    otto = new_client()
+    with time_machine.travel(utcnow(), tick=False) as clock:
+        for _ in range(5):
+            assert otto.post_form(f"{link}/code", {}, token_from=link).status_code == 302
+            clock.shift(timedelta(seconds=31))
+        assert otto.post_form(f"{link}/code", {}, token_from=link).status_code == 429
+        message, row = session.scalar(select(Message)), session.scalar(select(Recipient))
+        anna.post_form(f"/messages/{message.id}/recipients/{row.id}/revoke", {}, token_from=f"/messages/{message.id}")
+        anna.post_form(f"/messages/{message.id}/recipients/{row.id}/restore", {}, token_from=f"/messages/{message.id}")
+        assert otto.post_form(f"{link}/code", {}, token_from=link).status_code == 302

@@ -385,7 +385,8 @@ def set_recipient_revoked(session: Session, user: User, message_id: str, recipie
     recipient.revoked_at = utcnow() if revoked else None
     if not revoked:
         # Restoring also lifts a lock after too many failed checks: the sender vouches for the recipient.
-        recipient.locked_at, recipient.verify_failures, recipient.code_attempts = None, 0, 0
+        recipient.locked_at, recipient.verify_failures = None, 0
+        recipient.code_hmac, recipient.code_attempts, recipient.code_sends = None, 0, 0
     record(session, "recipient.revoked" if revoked else "recipient.restored", actor=user, ip=ip,
            subject=message.id, recipient=recipient.email_key)
     session.commit()
