@@ -64,6 +64,11 @@ def test_send_notify_verify_read_download_reply(sender, new_client, worker, sess
     conv_url = re.search(r'href="(/conversations/[^"]+)"', sent).group(1)
     conv = sender.get(conv_url).get_data(as_text=True)
     assert "Dank u, ik bel de huisarts." in conv and "otto@ontvanger.nl" in conv
+    reply_url = re.search(r'href="(/compose\?reply_to=[^"]+)"', conv).group(1)
+    form = sender.get(reply_url).get_data(as_text=True)  # answering Otto keeps his SMS verification
+    assert 'value="otto@ontvanger.nl"' in form and 'value="+31687654321"' in form
+    method_select = re.search(r'name="r0_method".*?</select>', form, re.S).group(0)
+    assert re.search(r'<option value="sms"\s+selected>', method_select)
     details_url = re.search(r'href="(/messages/[^"]+)"', conv).group(1)
     details = sender.get(details_url).get_data(as_text=True)
     assert "1 van 2 gelezen" in details

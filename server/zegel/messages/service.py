@@ -356,7 +356,18 @@ def reply_recipients(session: Session, user: User, message: Message) -> list[Rec
     if message.sender_id == user.id:
         return [RecipientInput(r.email, r.kind, r.method, r.phone) for r in message.recipients]
     author = find_user_by_email(session, message.author_email)
-    return [RecipientInput(message.author_email, "to", "account" if author else "none")]
+    if author is not None:
+        return [RecipientInput(author.email, "to", "account")]
+    # An outside recipient answered: verify them as they were verified before in this conversation,
+    # else as the sender's saved default says, else as the organisation says.
+    key = message.author_email.lower()
+    earlier = [r for m in message.conversation.messages for r in m.recipients if r.email_key == key]
+    if earlier:
+        return [RecipientInput(message.author_email, "to", earlier[-1].method, earlier[-1].phone)]
+    default = recipient_defaults(session, user).get(key)
+    if default:
+        return [RecipientInput(message.author_email, "to", default["method"], default["phone"])]
+    return [RecipientInput(message.author_email, "to", user.organisation.default_verification)]
 
 
 # --- revoke -------------------------------------------------------------------------
