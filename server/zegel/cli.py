@@ -233,9 +233,12 @@ def keys_list():
 @keys.command("rotate")
 def keys_rotate():
     """Add a new KEK; new messages use it at once. Run `zegel keys rewrap` next."""
-    ring = _load_keyring()
-    kek = ring.rotate()
-    ring.save(ring.path)
+    from zegel.crypto.keyring import exclusive
+
+    with exclusive(_config().keyring_path):
+        ring = _load_keyring()
+        kek = ring.rotate()
+        ring.save(ring.path)
     click.echo(f"KEK {kek.id} is now active; back up {ring.path}, then run `zegel keys rewrap`")
 
 
@@ -257,15 +260,19 @@ def keys_retire(kek_id):
     """Remove an old KEK from the key ring once nothing is wrapped under it."""
     from zegel.messages.keys import usage
 
-    ring = _load_keyring()
-    in_use = _run(usage).get(kek_id, 0)
-    if in_use:
-        raise click.ClickException(f"KEK {kek_id} still wraps {in_use} message keys; run `zegel keys rewrap` first")
-    try:
-        ring.retire(kek_id)
-    except KeyringError as exc:
-        raise click.ClickException(str(exc)) from None
-    ring.save(ring.path)
+    from zegel.crypto.keyring import exclusive
+
+    with exclusive(_config().keyring_path):
+        ring = _load_keyring()
+        in_use = _run(usage).get(kek_id, 0)
+        if in_use:
+            raise click.ClickException(f"KEK {kek_id} still wraps {in_use} message keys; run `zegel keys rewrap` "
+                                       "first")
+        try:
+            ring.retire(kek_id)
+        except KeyringError as exc:
+            raise click.ClickException(str(exc)) from None
+        ring.save(ring.path)
     click.echo(f"KEK {kek_id} retired")
 
 

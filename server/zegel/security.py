@@ -23,11 +23,24 @@ def init_input_checks(app) -> None:
     from zegel.accounts.schemas import is_clean_text
     from zegel.errors import AppError
 
+    def strings(value, depth=0):
+        if isinstance(value, str):
+            yield value
+        elif isinstance(value, dict) and depth < 8:
+            for key, item in value.items():
+                yield key
+                yield from strings(item, depth + 1)
+        elif isinstance(value, list) and depth < 8:
+            for item in value:
+                yield from strings(item, depth + 1)
+
     @app.before_request
     def _clean_input():
         form = request.form.values() if request.method == "POST" and request.mimetype in (
             "application/x-www-form-urlencoded", "multipart/form-data") else ()
-        if not all(is_clean_text(v) for v in (*request.args.values(), *form)):
+        body = request.get_json(silent=True) if request.is_json else None
+        values = (*request.args.values(), *(request.view_args or {}).values(), *form, *strings(body))
+        if not all(is_clean_text(v) for v in values if isinstance(v, str)):
             raise AppError("invalid_input", _("The request contains characters that are not allowed."), 400)
 
 

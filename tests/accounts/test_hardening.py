@@ -59,7 +59,7 @@ def test_one_ipv6_network_counts_as_one_client(client):
 def test_unstorable_characters_in_json_are_a_400(client, body):
     import json
     resp = client.post("/api/v1/auth/login", data=json.dumps(body), content_type="application/json")
-    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_field"
+    assert resp.status_code == 400 and resp.get_json()["error"]["code"] == "invalid_input"
 
 
 @pytest.mark.database

@@ -164,23 +164,42 @@ def test_another_users_message_is_404(sender, new_client, worker, session, bram)
     assert new_client().get("/r/not-a-real-link").status_code == 404
 
 
-def test_message_level_link_asks_for_the_address(app, session, anna, new_client):
+def test_message_level_link_asks_for_the_address(app, session, anna, new_client, worker, client):
     from urllib.parse import urlsplit
 
     from zegel.messages.service import RecipientInput, send_message
     with app.app_context():
-        sent = send_message(session, anna, recipients=[RecipientInput("otto@ontvanger.nl")], subject="Verwijzing",
-                            body_html="<p>Geachte heer</p>")
+        sent = send_message(session, anna, recipients=[
+            RecipientInput("otto@ontvanger.nl"),
+            RecipientInput("yara@ontvanger.nl", "bcc", "sms", "0687654321")], subject="Verwijzing",
+            body_html="<p>Geachte heer</p>")
+    worker.run_once()
     link = urlsplit(sent.link).path  # the one link for all recipients (the Outlook placeholder's)
     reader = new_client()
     page = reader.get(link).get_data(as_text=True)
-    assert "Je e-mailadres" in page and "otto@ontvanger.nl" not in page
+    assert "Je e-mailadres" in page and "otto@ontvanger.nl" not in page and "yara" not in page
     resp = reader.post_form(f"{link}/email", {"email": "someone@else.nl"}, token_from=link)
     assert resp.status_code == 400
     assert reader.get(f"{link}/read").status_code == 302
-    reader.post_form(f"{link}/email", {"email": "Otto@Ontvanger.nl"}, token_from=link)
-    reader.post_form(f"{link}/open", {}, token_from=link)
-    assert "Geachte heer" in reader.get(f"{link}/read").get_data(as_text=True)
+
+    # Anyone with this link could type Otto's address: for "Geen" his mailbox gets a fresh personal link.
+    page = reader.post_form(f"{link}/email", {"email": "Otto@Ontvanger.nl"}, token_from=link).get_data(as_text=True)
+    assert "Kijk in je e-mail" in page and "Geachte heer" not in page
+    assert reader.post_form(f"{link}/open", {}, token_from=link).status_code == 302
+    assert reader.get(f"{link}/read").status_code == 302  # still not open
+    personal = notification_link(client, worker, "otto@ontvanger.nl")
+    otto = new_client()
+    otto.post_form(f"{personal}/open", {}, token_from=personal)
+    assert "Geachte heer" in otto.get(f"{personal}/read").get_data(as_text=True)
+
+    # Yara (Bcc, SMS) gets her own check after typing her address.
+    yara = new_client()
+    yara.post_form(f"{link}/email", {"email": "yara@ontvanger.nl"}, token_from=link)
+    assert "Stuur mij een sms-code" in yara.get(link).get_data(as_text=True)
+    yara.post_form(f"{link}/code", {}, token_from=link)
+    code = sms_code(client, worker, "+31687654321")
+    yara.post_form(f"{link}/verify", {"secret": code}, token_from=link)
+    assert "Geachte heer" in yara.get(f"{link}/read").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("recipient,error", [

@@ -7,9 +7,12 @@ file serves every node of an installation.
 from __future__ import annotations
 
 import base64
+import contextlib
+import fcntl
 import json
 import os
 import secrets
+import tempfile
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
@@ -39,17 +42,27 @@ def _b64(data: bytes) -> str:
 
 class Keyring:
     def __init__(self, keks: list[Kek], active_kek: int, root_key: bytes):
-        self.keks = {k.id: k for k in keks}
-        if active_kek not in self.keks:
+        keks_by_id = {k.id: k for k in keks}
+        if active_kek not in keks_by_id:
             raise KeyringError(f"active KEK {active_kek} is not in the key ring")
-        self.active_kek_id = active_kek
+        # One tuple, replaced whole: a request thread never sees new KEKs with an old active id.
+        self._state: tuple[dict[int, Kek], int] = (keks_by_id, active_kek)
         self._root_key = root_key
         self.path: Path | None = None
         self._mtime: int | None = None
 
     @property
+    def keks(self) -> dict[int, Kek]:
+        return self._state[0]
+
+    @property
+    def active_kek_id(self) -> int:
+        return self._state[1]
+
+    @property
     def active_kek(self) -> Kek:
-        return self.keks[self.active_kek_id]
+        keks, active = self._state
+        return keks[active]
 
     def derive(self, purpose: str, length: int = 32) -> bytes:
         """A key for one purpose, independent of every other purpose's key."""
@@ -100,7 +113,7 @@ class Keyring:
             return
         if mtime != self._mtime:
             fresh = Keyring.load(self.path)
-            self.keks, self.active_kek_id, self._mtime = fresh.keks, fresh.active_kek_id, fresh._mtime
+            self._state, self._mtime = fresh._state, fresh._mtime
 
     def save(self, path: Path) -> None:
         """Write atomically with mode 0600, so a crash never leaves half a key ring."""
@@ -112,20 +125,23 @@ class Keyring:
                      for k in sorted(self.keks.values(), key=lambda k: k.id)],
             "root_key": _b64(self._root_key),
         }
-        tmp = path.with_name(path.name + ".tmp")
-        fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            json.dump(doc, fh, indent=2)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)  # mode 0600
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as fh:
+                json.dump(doc, fh, indent=2)
+                fh.flush()
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def rotate(self) -> Kek:
         """Add a new KEK and make it the one new data keys are wrapped with."""
-        kek = Kek(max(self.keks) + 1, secrets.token_bytes(32),
-                  datetime.now(timezone.utc).isoformat(timespec="seconds"))
-        self.keks[kek.id] = kek
-        self.active_kek_id = kek.id
+        keks = dict(self.keks)
+        kek = Kek(max(keks) + 1, secrets.token_bytes(32), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        keks[kek.id] = kek
+        self._state = (keks, kek.id)
         return kek
 
     def retire(self, kek_id: int) -> None:
@@ -133,7 +149,7 @@ class Keyring:
             raise KeyringError("the active KEK cannot be retired; rotate first")
         if kek_id not in self.keks:
             raise KeyringError(f"KEK {kek_id} is not in the key ring")
-        del self.keks[kek_id]
+        self._state = ({k: v for k, v in self.keks.items() if k != kek_id}, self.active_kek_id)
 
     @classmethod
     def create(cls, path: Path) -> bool:
@@ -155,3 +171,15 @@ class Keyring:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             json.dump(doc, fh, indent=2)
         return True
+
+
+@contextlib.contextmanager
+def exclusive(path: Path):
+    """Hold an exclusive lock for a read-modify-write of the key ring (rotate, retire), so two
+    administrators running `zegel keys` at once cannot give two new KEKs the same id."""
+    with open(Path(path).with_name(Path(path).name + ".lock"), "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        try:
+            yield
+        finally:
+            fcntl.flock(lock, fcntl.LOCK_UN)

@@ -25,7 +25,8 @@ def message_json(view: service.MessageView) -> dict:
         "id": m.id, "conversation_id": m.conversation_id, "subject": view.subject, "body_html": view.body_html,
         "author": {"email": m.author_email, "name": m.author_name}, "created_at": _iso(m.created_at),
         "expires_at": _iso(m.expires_at), "revoked": m.revoked_at is not None,
-        "read_status": {"read": view.read, "total": view.total},
+        # Read counts would reveal how many Bcc recipients there are: the sender's only.
+        "read_status": {"read": view.read, "total": view.total} if view.mine else None,
         "recipients": [{"id": r.id, "email": r.email, "type": r.kind, "method": r.method,
                         "notified_at": _iso(r.notified_at), "read_at": _iso(r.first_read_at),
                         "revoked": r.revoked_at is not None, "downloads": r.downloads,
@@ -96,7 +97,8 @@ def conversations():
     items = service.list_conversations(db.session, g.api_user, folder)
     return jsonify(items=[{"id": conv.id, "subject": view.subject, "last_message_at": _iso(conv.last_message_at),
                            "last_message_id": view.message.id,
-                           "read_status": {"read": view.read, "total": view.total}} for conv, view in items])
+                           "read_status": {"read": view.read, "total": view.total} if view.mine else None}
+                          for conv, view in items])
 
 
 def _after(message_id: str):

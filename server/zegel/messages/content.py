@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import re
+import unicodedata
 from dataclasses import dataclass
 
 import nh3
@@ -18,11 +19,29 @@ ALLOWED_TAGS = {"p", "br", "strong", "b", "em", "i", "u", "s", "ul", "ol", "li",
 ALLOWED_ATTRIBUTES = {"a": {"href", "title"}, "td": {"colspan", "rowspan"}, "th": {"colspan", "rowspan"}}
 
 
+# Bidi embedding/override/isolate marks: "invoice\u202Efdp.exe" would read as "invoiceexe.pdf".
+_BIDI = set("\u202a\u202b\u202c\u202d\u202e\u2066\u2067\u2068\u2069\u200e\u200f\u061c")
+
+
+def _unsafe(ch: str) -> bool:
+    return unicodedata.category(ch) in ("Cc", "Zl", "Zp", "Cs") or ch in _BIDI
+
+
+def replace_unsafe_characters(text: str) -> str:
+    return "".join("_" if _unsafe(ch) else ch for ch in text)
+
+
+def clean_content_type(raw: str | None) -> str:
+    value = (raw or "").strip().lower()
+    return value if re.fullmatch(r"[\w.+-]+/[\w.+-]+", value, re.ASCII) and len(value) <= 200 \
+        else "application/octet-stream"
+
+
 def clean_subject(raw: str) -> str:
     subject = (raw or "").strip()
     if not subject:
         raise AppError("invalid_subject", _l("Enter a subject."), 400)
-    if re.search(r"[\r\n\x00]", subject):
+    if any(_unsafe(ch) for ch in subject):
         # The subject goes into the notification's mail header: no header injection.
         raise AppError("invalid_subject", _l("The subject must be one line."), 400)
     if len(subject) > MAX_SUBJECT:

@@ -11,7 +11,7 @@ from zegel.messages.models import Attachment, Message
 
 def content_disposition(filename: str) -> str:
     """RFC 6266 with an RFC 5987 ``filename*`` for names that are not plain ASCII."""
-    ascii_name = filename.encode("ascii", "replace").decode("ascii").replace('"', "'").replace("\\", "_")
+    ascii_name = "".join(c if 32 <= ord(c) < 127 else "_" for c in filename).replace('"', "'").replace("\\", "_")
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 

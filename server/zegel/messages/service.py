@@ -67,7 +67,8 @@ def _public_url() -> str:
 
 
 def _clean_filename(name: str) -> str:
-    name = os.path.basename((name or "").replace("\\", "/")).strip().replace("\x00", "")
+    # Control, line-separator and bidi characters would break headers or disguise an extension.
+    name = content.replace_unsafe_characters(os.path.basename((name or "").replace("\\", "/"))).strip()
     if not name or name in (".", ".."):
         raise AppError("invalid_attachment", _l("An attachment has no file name."), 400)
     return name[:255]
@@ -150,9 +151,10 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
             session.add(Attachment(id=attachment_id, message=message, position=position, size=len(att.data),
                                    name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}",
                                                              name),
-                                   content_type=(att.content_type or "application/octet-stream")[:200],
+                                   content_type=content.clean_content_type(att.content_type),
                                    blob_key=blob_key))
     except BaseException:
+        session.rollback()  # the message must not stay in the session (an error page would show it)
         draft.discard()
         raise
     return draft
@@ -188,7 +190,7 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
             session.add(recipient)
             session.flush()
             sent.recipient_links[recipient.id] = f"{_public_url()}/r/{token}"
-            job = _enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
+            job = enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
                                         account)
             recipient.notify_job_id = job.id
             if item.remember:
@@ -218,7 +220,7 @@ def recipient_defaults(session: Session, sender: User) -> dict[str, dict]:
     return {r.email_key: {"method": r.method, "phone": r.phone} for r in rows}
 
 
-def _enqueue_notification(session: Session, sender: User, recipient: Recipient, subject: str, link: str,
+def enqueue_notification(session: Session, sender: User, recipient: Recipient, subject: str, link: str,
                           account: User | None):
     language = (account.language if account else None) or sender.language or current_app.config["ZEGEL"].default_language
     with force_locale(language):

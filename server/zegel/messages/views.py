@@ -56,7 +56,7 @@ def conversation(conversation_id: str):
 
 def _row_count(values) -> int:
     raw = str(values.get("rows") or "")
-    return min(int(raw), service.MAX_RECIPIENTS) if raw.isdigit() else COMPOSE_ROWS
+    return min(int(raw), service.MAX_RECIPIENTS) if raw.isascii() and raw.isdigit() else COMPOSE_ROWS
 
 
 def _recipient_rows(form) -> list[service.RecipientInput]:

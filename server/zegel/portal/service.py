@@ -8,7 +8,7 @@ from datetime import timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import func, select
+from sqlalchemy import func, literal, select
 from sqlalchemy.orm import Session
 
 from zegel.accounts import passwords
@@ -18,6 +18,7 @@ from zegel.audit.service import record
 from zegel.clock import utcnow
 from zegel.crypto.tokens import code_hmac, constant_time_equal, new_code, new_token, token_hash
 from zegel.delivery import outbox
+from zegel.delivery.models import OutboxJob
 from zegel.errors import AppError
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
@@ -68,6 +69,36 @@ def choose_recipient(message: Message, email: str) -> Recipient:
     return recipient
 
 
+PERSONAL_LINK_INTERVAL = timedelta(minutes=1)
+
+
+def send_personal_link(session: Session, recipient: Recipient, *, ip: str) -> None:
+    """Someone typed a "Geen" recipient's address on the message-level link. Anyone holding that
+    link could type it, so the message is not opened here: the address gets a new personal link,
+    and only its mailbox can open the message. (The previous personal link stops working.)"""
+    recipient = _locked_row(session, recipient)
+    _usable(recipient)
+    now = utcnow()
+    # For "Geen" recipients code_sent_at records when a personal link was last sent.
+    if recipient.code_sent_at and recipient.code_sent_at + PERSONAL_LINK_INTERVAL > now:
+        return
+    from zegel.messages.service import enqueue_notification, view_message
+    message = recipient.message
+    sender = session.get(User, message.sender_id) if message.sender_id else None
+    if sender is None:
+        raise AppError(*NOT_FOUND)
+    token = new_token()
+    recipient.link_hash = token_hash(token)
+    recipient.code_sent_at = now
+    link = f"{current_app.config['ZEGEL'].public_url}/r/{token}"
+    account = session.get(User, recipient.user_id) if recipient.user_id else None
+    job = enqueue_notification(session, sender, recipient, view_message(message, None).subject, link, account)
+    recipient.notify_job_id = job.id
+    record(session, "portal.link_sent", subject=message.id, ip=ip, recipient=recipient.email_key,
+           organisation_id=message.conversation.organisation_id)
+    session.commit()
+
+
 def _usable(recipient: Recipient) -> None:
     if is_closed(recipient.message, recipient):
         raise AppError("revoked", _l("This message has been revoked."), 410)
@@ -75,7 +106,15 @@ def _usable(recipient: Recipient) -> None:
         raise AppError(*LOCKED)
 
 
+def _locked_row(session: Session, recipient: Recipient) -> Recipient:
+    """The recipient row, re-read and locked until commit: parallel requests then count
+    attempts and sends one after another (PostgreSQL; SQLite serialises writers anyway)."""
+    return session.scalar(select(Recipient).where(Recipient.id == recipient.id).with_for_update()
+                          .execution_options(populate_existing=True))
+
+
 def send_code(session: Session, recipient: Recipient, *, ip: str) -> None:
+    recipient = _locked_row(session, recipient)
     _usable(recipient)
     if recipient.method != "sms":
         raise AppError("wrong_method", _l("This message is not opened with an SMS code."), 400)
@@ -86,9 +125,12 @@ def send_code(session: Session, recipient: Recipient, *, ip: str) -> None:
         wait = int((recipient.code_sent_at + RESEND_INTERVAL - now).total_seconds()) + 1
         raise AppError("resend_too_soon", _l("Wait %(s)d seconds before asking for a new code.", s=wait), 429,
                        retry_after=wait)
-    sender_id = recipient.message.sender_id
-    recent = session.scalar(select(func.count()).select_from(Recipient).join(Message).where(
-        Message.sender_id == sender_id, Recipient.code_sent_at > now - timedelta(hours=1)))
+    # Every SMS sent for this sender's messages in the last hour, whichever recipient asked.
+    sender_recipients = select(literal("portal:").concat(Recipient.id)).join(Message).where(
+        Message.sender_id == recipient.message.sender_id)
+    recent = session.scalar(select(func.count()).select_from(OutboxJob).where(
+        OutboxJob.kind == "sms", OutboxJob.created_at > now - timedelta(hours=1),
+        OutboxJob.reference.in_(sender_recipients)))
     if recent >= SENDER_CODES_PER_HOUR:
         record(session, "portal.sms_limit", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,
                organisation_id=recipient.message.conversation.organisation_id)
@@ -124,6 +166,7 @@ def _fail(session: Session, recipient: Recipient, ip: str, reason: str):
 
 def verify(session: Session, recipient: Recipient, secret: str, *, ip: str) -> str:
     """Check an SMS code or agreed password; returns a portal session token."""
+    recipient = _locked_row(session, recipient)
     _usable(recipient)
     now = utcnow()
     if recipient.method == "sms":
@@ -148,12 +191,8 @@ def verify(session: Session, recipient: Recipient, secret: str, *, ip: str) -> s
             raise AppError("invalid_code", _l("This code is not correct. %(n)d attempts left.", n=left), 400)
         recipient.code_hmac = None  # single use
     elif recipient.method == "password":
-        stored = recipient.password_hash
-        recipient_id = recipient.id
-        session.rollback()  # no database lock during the slow hash
-        ok = passwords.verify_password(stored, secret or "")
-        recipient = session.get(Recipient, recipient_id)
-        if not ok:
+        # The row stays locked during the hash, so parallel guesses are counted one by one.
+        if not passwords.verify_password(recipient.password_hash, secret or ""):
             _fail(session, recipient, ip, "wrong_password")
             raise AppError("wrong_password", _l("This password is not correct."), 400)
     else:
@@ -209,18 +248,37 @@ class PortalMessage:
     mine: bool = False
 
 
+def covered_by(verified: Recipient, row: Recipient) -> bool:
+    """Whether verifying as ``verified`` also proves the right to read the message of ``row`` (same
+    address, same conversation). A weaker check never opens a stronger one: a "Geen" link does not
+    show the SMS-protected follow-up, and every agreed password is asked for separately."""
+    if row.id == verified.id or row.method == "none":
+        return True
+    if row.method == verified.method == "sms":
+        return row.phone == verified.phone
+    return row.method == verified.method == "account"
+
+
 def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessage]:
-    """What this recipient may see of the conversation: messages addressed to them and their own replies."""
+    """What this recipient may see of the conversation: messages to them that this verification
+    covers, and their own replies to those."""
     keyring = current_app.extensions["zegel.keyring"]
-    out = []
+    out, visible = [], set()
     for message in recipient.message.conversation.messages:
         own = message.sender_id is None and message.author_email.lower() == recipient.email_key
         row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
-        if not own and row is None:
+        if own:
+            if message.reply_to_id not in visible:
+                continue
+        elif row is None:
+            continue
+        elif not covered_by(recipient, row):
+            out.append(PortalMessage(message, True, "other_check"))
             continue
         if not own and is_closed(message, row):
             out.append(PortalMessage(message, True, closed_reason(message, row)))
             continue
+        visible.add(message.id)
         dek = content.message_dek(keyring, message)
         atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct))
                 for a in message.attachments]
@@ -237,7 +295,8 @@ def record_read(session: Session, recipient: Recipient, *, ip: str, audit: bool 
     now = utcnow()
     for message in recipient.message.conversation.messages:
         row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
-        if row is not None and row.first_read_at is None and not is_closed(message, row):
+        if row is not None and row.first_read_at is None and not is_closed(message, row) \
+                and covered_by(recipient, row):
             row.first_read_at = now
     if audit:
         record(session, "portal.read", subject=recipient.message_id, ip=ip, recipient=recipient.email_key,

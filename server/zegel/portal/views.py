@@ -80,6 +80,9 @@ def choose(token: str):
     link = _link(token)
     try:
         recipient = service.choose_recipient(link.message, request.form.get("email", ""))
+        if recipient.method == "none":
+            service.send_personal_link(db.session, recipient, ip=client_ip())
+            return render_template("portal/link_sent.html", email=recipient.email, message=link.message)
     except AppError as exc:
         return _landing(token, link, error=exc.message, status=exc.status)
     choice = dict(session.get("portal_choice", {}))
@@ -150,7 +153,8 @@ def attachment(token: str, message_id: str, attachment_id: str):
 @bp.post("/<token>/reply")
 @limiter.limit("10 per minute")
 def reply(token: str):
-    request.max_content_length = 20 * 25 * 1024 * 1024 + 4 * 1024 * 1024
+    # Replies are for a few documents: 50 MB at most, so nobody with a link can fill the memory.
+    request.max_content_length = 50 * 1024 * 1024
     request.max_form_memory_size = 2 * 1024 * 1024
     _check_form()
     recipient = _verified_recipient(token)
