@@ -209,13 +209,18 @@ def outbox_items(client, kind: str | None = None) -> list[dict]:
     return [i for i in items if kind is None or i["kind"] == kind]
 
 
-def latest_code(client, worker, phone: str) -> str:
-    """Deliver the outbox, then read the newest login code sent to ``phone``."""
+def latest_match(client, worker, kind: str, to: str, pattern: str) -> str:
+    """Deliver the outbox, then take ``pattern``'s group from the newest ``kind`` message to ``to``."""
     worker.run_once()
-    for item in reversed(outbox_items(client, "sms")):
-        if item["to"] == phone:
-            return re.search(r"\b(\d{6})\b", item["text"]).group(1)
-    raise AssertionError(f"no SMS to {phone} in the dev outbox")
+    for item in reversed(outbox_items(client, kind)):
+        if item["to"] == to:
+            return re.search(pattern, item["text"]).group(1)
+    raise AssertionError(f"no {kind} to {to} in the dev outbox")
+
+
+def latest_code(client, worker, phone: str) -> str:
+    """The newest 6-digit code sent by SMS to ``phone``."""
+    return latest_match(client, worker, "sms", phone, r"\b(\d{6})\b")
 
 
 def web_login(client, worker, email="anna@demo.test", password=DEMO_PASSWORD, remember=False,

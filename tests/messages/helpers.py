@@ -1,9 +1,7 @@
 """Sending from the web mailbox and following links from the captured notifications."""
 from __future__ import annotations
 
-import re
-
-from tests.conftest import outbox_items, web_login
+from tests.conftest import latest_code, latest_match, web_login
 
 
 def compose(client, recipients: list[dict], subject="Uitslag allergietest", body="Geachte heer, zie bijlage.",
@@ -27,19 +25,11 @@ def compose(client, recipients: list[dict], subject="Uitslag allergietest", body
 
 
 def notification_link(client, worker, email: str) -> str:
-    worker.run_once()
-    for item in reversed(outbox_items(client, "email")):
-        if item["to"] == email:
-            return re.search(r"(/r/[A-Za-z0-9_-]+)", item["text"]).group(1)
-    raise AssertionError(f"no notification to {email}")
+    """The /r/ link in the newest notification e-mail to ``email``."""
+    return latest_match(client, worker, "email", email, r"(/r/[A-Za-z0-9_-]+)")
 
 
-def sms_code(client, worker, phone: str) -> str:
-    worker.run_once()
-    for item in reversed(outbox_items(client, "sms")):
-        if item["to"] == phone:
-            return re.search(r"\b(\d{6})\b", item["text"]).group(1)
-    raise AssertionError(f"no SMS to {phone}")
+sms_code = latest_code
 
 
 def logged_in(client, worker, **kw):
