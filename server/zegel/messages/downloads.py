@@ -1,9 +1,11 @@
-"""Streaming, decrypting attachment downloads with the real file name."""
+"""Streaming, decrypting attachment downloads: the real file name, and single byte ranges
+that decrypt only the chunks they touch (so a broken download resumes where it stopped)."""
 from __future__ import annotations
 
+import itertools
 from urllib.parse import quote
 
-from flask import Response
+from flask import Response, request
 
 from zegel.messages import content, service
 from zegel.messages.models import Attachment, Message
@@ -15,13 +17,36 @@ def content_disposition(filename: str) -> str:
     return f"attachment; filename=\"{ascii_name}\"; filename*=UTF-8''{quote(filename, safe='')}"
 
 
+def _requested_range(size: int, etag: str) -> tuple[int, int] | None | bool:
+    """(start, stop) for one satisfiable range, None for the whole file, False when unsatisfiable."""
+    rng = request.range
+    if rng is None or rng.units != "bytes" or len(rng.ranges) != 1:
+        return None  # no range, or several: the whole file is a valid answer (RFC 9110)
+    if_range = request.headers.get("If-Range")
+    if if_range is not None and if_range != etag:
+        return None  # the file changed since the client's partial copy (ours never do, but be exact)
+    bounds = rng.range_for_length(size)
+    return bounds if bounds is not None else False
+
+
 def attachment_response(message: Message, attachment: Attachment) -> Response:
-    dek = content.message_dek(service._keyring(), message)
+    dek = content.message_dek(service.keyring(), message)
     name = content.open_text(dek, message.id, f"attachment-name:{attachment.id}", attachment.name_ct)
-    resp = Response(service.attachment_chunks(message, attachment), mimetype="application/octet-stream",
-                    direct_passthrough=True)
-    resp.headers["Content-Length"] = str(attachment.size)
-    resp.headers["Content-Disposition"] = content_disposition(name)
-    resp.headers["X-Content-Type-Options"] = "nosniff"
-    resp.headers["Cache-Control"] = "no-store"
+    etag = f'"{attachment.id}"'  # attachments never change, so their id is a strong validator
+    headers = {"Accept-Ranges": "bytes", "ETag": etag, "Content-Disposition": content_disposition(name),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    bounds = _requested_range(attachment.size, etag)
+    if bounds is False:
+        return Response(status=416, headers={**headers, "Content-Range": f"bytes */{attachment.size}"})
+    start, stop = bounds or (0, attachment.size)
+    chunks = service.attachment_chunks(message, attachment, start, stop)
+    # Decrypt the first piece before answering: a damaged file is then a clear error page, not a
+    # download that breaks off (later chunks are still checked, and cut the transfer if bad).
+    first = next(chunks, b"")
+    resp = Response(itertools.chain([first], chunks), mimetype="application/octet-stream",
+                    direct_passthrough=True, headers=headers)
+    resp.headers["Content-Length"] = str(stop - start)
+    if bounds:
+        resp.status_code = 206
+        resp.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{attachment.size}"
     return resp

@@ -54,7 +54,7 @@ class SentMessage:
     recipient_links: dict[str, str] = field(default_factory=dict)  # recipient id → link
 
 
-def _keyring():
+def keyring():
     return current_app.extensions["zegel.keyring"]
 
 
@@ -129,7 +129,7 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
                 reply_to_id: str | None = None, expires_at: datetime | None = None) -> Draft:
     """Encrypt subject, body and attachments under a new data key and add the message to the session."""
     message_id = new_id()
-    key = content.new_message_key(_keyring(), message_id)
+    key = content.new_message_key(keyring(), message_id)
     link = new_token()
     message = Message(
         id=message_id, conversation=conversation, sender_id=sender_id, author_email=author_email,
@@ -285,10 +285,10 @@ def view_message(message: Message, user_id: str | None) -> MessageView:
         row = next((r for r in message.recipients if r.user_id == user_id), None)
         reason = closed_reason(message, row)
         if reason:
-            dek = content.message_dek(_keyring(), message)
+            dek = content.message_dek(keyring(), message)
             return MessageView(message, content.open_text(dek, message.id, "subject", message.subject_ct), "", [],
                                read, total, False, reason)
-    dek = content.message_dek(_keyring(), message)
+    dek = content.message_dek(keyring(), message)
     atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct)) for a in message.attachments]
     return MessageView(message, content.open_text(dek, message.id, "subject", message.subject_ct),
                        content.open_text(dek, message.id, "body", message.body_ct), atts, read, total, mine)
@@ -322,23 +322,26 @@ def mark_read(session: Session, user: User, conversation: Conversation, *, ip: s
         session.commit()
 
 
-def open_attachment(session: Session, user: User, message_id: str, attachment_id: str, *, ip: str = ""):
-    """An attachment for the sender or a recipient who may still read the message; counted and audited."""
+def open_attachment(session: Session, user: User, message_id: str, attachment_id: str, *, ip: str = "",
+                    count: bool = True):
+    """An attachment for the sender or a recipient who may still read the message; counted and audited
+    (``count`` is false for the later parts of a resumed download)."""
     message = get_message(session, user, message_id)
     attachment = next((a for a in message.attachments if a.id == attachment_id), None)
     row = next((r for r in message.recipients if r.user_id == user.id), None)
     if attachment is None or (message.sender_id != user.id and closed_reason(message, row)):
         raise AppError("not_found", _l("This attachment does not exist."), 404)
-    if row is not None and message.sender_id != user.id:
-        row.downloads += 1
-    record(session, "message.download", actor=user, ip=ip, subject=message.id, attachment=attachment.id)
-    session.commit()
+    if count:
+        if row is not None and message.sender_id != user.id:
+            row.downloads += 1
+        record(session, "message.download", actor=user, ip=ip, subject=message.id, attachment=attachment.id)
+        session.commit()
     return message, attachment
 
 
 def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
     store = _store()
-    dek = content.message_dek(_keyring(), message)
+    dek = content.message_dek(keyring(), message)
     total = store.size(attachment.blob_key)
     return stream.decrypt_range(lambda o, n: store.read_at(attachment.blob_key, o, n), total, dek,
                                 f"attachment:{attachment.id}", start, end)

@@ -220,5 +220,6 @@ def restore_recipient(message_id: str, recipient_id: str):
 @bp.get("/messages/<message_id>/attachments/<attachment_id>")
 @login_required
 def attachment(message_id: str, attachment_id: str):
-    message, att = service.open_attachment(db.session, current_user, message_id, attachment_id, ip=client_ip())
+    message, att = service.open_attachment(db.session, current_user, message_id, attachment_id, ip=client_ip(),
+                                           count=request.range is None)
     return attachment_response(message, att)

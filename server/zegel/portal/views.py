@@ -146,7 +146,8 @@ def attachment(token: str, message_id: str, attachment_id: str):
     if recipient is None:
         raise AppError("not_found", _("This attachment does not exist or is no longer available."), 404)
     message, att = service.find_attachment(db.session, recipient, message_id, attachment_id)
-    service.record_download(db.session, recipient, message, att, ip=client_ip())
+    if request.range is None:  # the later parts of a resumed download are not another download
+        service.record_download(db.session, recipient, message, att, ip=client_ip())
     return attachment_response(message, att)
 
 
