@@ -1,4 +1,4 @@
-"""Chunked AEAD stream for attachments (format ZGS1, specified in docs/security.md).
+"""Chunked AEAD stream for attachments (format ZGS1, specified in docs/crypto.md).
 
     header  = "ZGS1" | version u8 (1) | 3 zero bytes | chunk size u32 BE | salt (16 bytes)
     key     = HKDF-SHA256(DEK, salt, info = "zegel/stream/v1/" + owner)
