@@ -34,6 +34,17 @@ def test_init_is_idempotent_and_keeps_the_key_ring(env, tmp_path):
     assert (tmp_path / "var" / "zegel.db").exists() and (tmp_path / "var" / "blobs").is_dir()
 
 
+def test_init_makes_the_blob_folder_only_for_file_storage(env, tmp_path):
+    elsewhere = tmp_path / "attachments" / "blobs"
+    result = zegel({**env, "ZEGEL_STORAGE_URL": elsewhere.as_uri()}, "init")
+    assert result.returncode == 0, result.stderr
+    assert elsewhere.is_dir() and stat.S_IMODE(elsewhere.stat().st_mode) == 0o700
+    assert not (tmp_path / "var" / "blobs").exists()
+    result = zegel({**env, "ZEGEL_STORAGE_URL": "s3://zegel-blobs/prod"}, "init")
+    assert result.returncode == 0, result.stderr
+    assert "s3://zegel-blobs/prod" in result.stdout and not (tmp_path / "var" / "blobs").exists()
+
+
 def test_demo_is_idempotent_and_lists_the_accounts(env):
     assert zegel(env, "init").returncode == 0
     first = zegel(env, "demo")

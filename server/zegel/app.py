@@ -43,8 +43,8 @@ def create_app(config: Config | None = None, keyring: Keyring | None = None) -> 
         RATELIMIT_STRATEGY="moving-window",
     )
     app.extensions["zegel.keyring"] = keyring
-    from zegel.storage.local import LocalBlobStore
-    app.extensions["zegel.blobs"] = LocalBlobStore(config.var_dir / "blobs")
+    from zegel.storage import storage_from_config
+    app.extensions["zegel.blobs"] = storage_from_config(config)
     if config.trusted_proxies:
         app.wsgi_app = ProxyFix(app.wsgi_app, x_for=config.trusted_proxies, x_proto=config.trusted_proxies,
                                 x_host=config.trusted_proxies)

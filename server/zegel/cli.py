@@ -50,7 +50,10 @@ def init(new_keyring):
     config = _config()
     config.var_dir.mkdir(parents=True, exist_ok=True)
     os.chmod(config.var_dir, 0o700)
-    (config.var_dir / "blobs").mkdir(exist_ok=True)
+    if config.storage_kind == "file":
+        config.blob_dir.mkdir(mode=0o700, parents=True, exist_ok=True)
+    else:
+        click.echo(f"attachments are stored in {config.storage_url} (create the bucket yourself)")
     if not config.keyring_path.exists() and current_revision(config.database_url) and not new_keyring:
         # A new key ring beside an existing database would make everything encrypted in it unreadable.
         raise click.ClickException(

@@ -9,7 +9,7 @@ import dataclasses
 import os
 import re
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 
 class ConfigError(ValueError):
@@ -20,6 +20,9 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off", ""}
 SMS_PROVIDERS = ("dev", "cm")
 LANGUAGES = ("nl", "en")
+DEFAULT_S3_REGION = "eu-west-1"
+_S3_BUCKET = re.compile(r"[a-z0-9][a-z0-9.-]{1,61}[a-z0-9]")
+_S3_PREFIX = re.compile(r"[A-Za-z0-9._-]+(/[A-Za-z0-9._-]+)*")
 
 
 def _bool(env: dict, name: str, default: bool) -> bool:
@@ -54,6 +57,35 @@ def _choice(env: dict, name: str, default: str, choices: tuple[str, ...]) -> str
     return value
 
 
+def _storage_url(env: dict, var_dir: Path) -> str:
+    url = (env.get("ZEGEL_STORAGE_URL") or "").strip() or (var_dir / "blobs").as_uri()
+    expected = f"ZEGEL_STORAGE_URL: expected file:///absolute/path or s3://bucket[/prefix], got {url!r}"
+    try:
+        parts = urlsplit(url)
+        parts.port  # noqa: B018 - raises on a bad port
+    except ValueError:
+        raise ConfigError(expected) from None
+    if parts.query or parts.fragment or "?" in url or "#" in url:
+        raise ConfigError(expected)
+    if parts.scheme == "file":
+        if parts.netloc not in ("", "localhost") or not parts.path.startswith("/") or parts.path == "/":
+            raise ConfigError(expected)
+        return url
+    if parts.scheme == "s3":
+        if parts.username or parts.password or parts.port:
+            raise ConfigError("ZEGEL_STORAGE_URL: an s3:// URL holds only the bucket and a prefix; credentials "
+                              f"come from the AWS environment (AWS_ACCESS_KEY_ID, …), got {url!r}")
+        if not _S3_BUCKET.fullmatch(parts.netloc) or ".." in parts.netloc:
+            raise ConfigError(f"ZEGEL_STORAGE_URL: {parts.netloc!r} is not a valid S3 bucket name "
+                              "(3-63 lowercase letters, digits, dots and hyphens)")
+        prefix = parts.path.strip("/")
+        if prefix and (not _S3_PREFIX.fullmatch(prefix) or any(p in (".", "..") for p in prefix.split("/"))):
+            raise ConfigError(f"ZEGEL_STORAGE_URL: the prefix {prefix!r} may only hold letters, digits, '.', '_', "
+                              "'-' and single '/' between parts")
+        return url
+    raise ConfigError(expected)
+
+
 @dataclasses.dataclass(frozen=True)
 class Config:
     var_dir: Path
@@ -79,10 +111,34 @@ class Config:
     worker_poll_seconds: int
     trusted_proxies: int
     log_level: str
+    storage_url: str
+    s3_endpoint_url: str | None
+    s3_region: str
 
     @property
     def https(self) -> bool:
         return self.public_url.startswith("https://")
+
+    @property
+    def storage_kind(self) -> str:
+        """``file`` or ``s3``, from ``storage_url``."""
+        return urlsplit(self.storage_url).scheme
+
+    @property
+    def blob_dir(self) -> Path:
+        """The blob directory of a ``file://`` storage URL (``<var_dir>/blobs`` by default)."""
+        if self.storage_kind != "file":
+            raise ValueError(f"not a file:// storage URL: {self.storage_url}")
+        return Path(unquote(urlsplit(self.storage_url).path))
+
+    @property
+    def s3_bucket_and_prefix(self) -> tuple[str, str]:
+        """Bucket and key prefix (``""`` or ending in ``/``) of an ``s3://`` storage URL."""
+        parts = urlsplit(self.storage_url)
+        if parts.scheme != "s3":
+            raise ValueError(f"not an s3:// storage URL: {self.storage_url}")
+        prefix = parts.path.strip("/")
+        return parts.netloc, f"{prefix}/" if prefix else ""
 
     @classmethod
     def from_env(cls, env: dict | None = None, **overrides) -> "Config":
@@ -151,6 +207,23 @@ class Config:
         if log_level not in ("DEBUG", "INFO", "WARNING", "ERROR"):
             raise ConfigError(f"ZEGEL_LOG_LEVEL: must be DEBUG, INFO, WARNING or ERROR, got {log_level!r}")
 
+        storage_url = _storage_url(env, var_dir)
+        s3_endpoint = (env.get("ZEGEL_S3_ENDPOINT_URL") or "").strip().rstrip("/") or None
+        if s3_endpoint is not None:
+            try:
+                endpoint = urlsplit(s3_endpoint)
+                endpoint.port  # noqa: B018 - raises on a bad port
+            except ValueError:
+                endpoint = None
+            if endpoint is None or endpoint.scheme not in ("http", "https") or not endpoint.hostname \
+                    or endpoint.query or endpoint.fragment or endpoint.username:
+                raise ConfigError(f"ZEGEL_S3_ENDPOINT_URL: expected http(s)://host[:port], got {s3_endpoint!r}")
+            if urlsplit(storage_url).scheme != "s3":
+                raise ConfigError("ZEGEL_S3_ENDPOINT_URL: only used with ZEGEL_STORAGE_URL=s3://bucket[/prefix]")
+        s3_region = (env.get("ZEGEL_S3_REGION") or "").strip() or DEFAULT_S3_REGION
+        if not re.fullmatch(r"[A-Za-z0-9][A-Za-z0-9_-]{0,63}", s3_region):
+            raise ConfigError(f"ZEGEL_S3_REGION: expected a region name like eu-west-1, got {s3_region!r}")
+
         values = dict(
             var_dir=var_dir,
             database_url=database_url,
@@ -175,6 +248,9 @@ class Config:
             worker_poll_seconds=_int(env, "ZEGEL_WORKER_POLL_SECONDS", 2, 1, 300),
             trusted_proxies=_int(env, "ZEGEL_TRUSTED_PROXIES", 0, 0, 5),
             log_level=log_level,
+            storage_url=storage_url,
+            s3_endpoint_url=s3_endpoint,
+            s3_region=s3_region,
         )
         values.update(overrides)
         return cls(**values)

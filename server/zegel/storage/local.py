@@ -11,6 +11,13 @@ from zegel.storage.base import StorageUnavailable
 _KEY = re.compile(r"^[a-z0-9][a-z0-9/_-]{0,200}$")
 
 
+def _remove(path: Path) -> None:
+    try:
+        path.unlink(missing_ok=True)
+    except OSError:
+        pass  # it was never created (its folder could not be made either)
+
+
 class LocalBlobStore:
     def __init__(self, root: Path):
         self.root = Path(root)
@@ -34,8 +41,11 @@ class LocalBlobStore:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
         except OSError as exc:
-            tmp.unlink(missing_ok=True)
+            _remove(tmp)
             raise StorageUnavailable(f"could not write blob: {exc.strerror}") from None
+        except BaseException:  # the chunks' source failed: nothing half-written stays behind
+            _remove(tmp)
+            raise
         return size
 
     def read_at(self, key: str, offset: int, length: int) -> bytes:
