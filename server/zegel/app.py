@@ -90,16 +90,19 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.messages import api as messages_api
     from zegel.messages import views as messages_views
     from zegel.portal import views as portal_views
+    from zegel.uploads import views as upload_views
 
     app.register_blueprint(accounts_views.bp)
     app.register_blueprint(messages_views.bp)
     app.register_blueprint(portal_views.bp)
+    app.register_blueprint(upload_views.bp)
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(messages_api.bp)
     app.register_blueprint(api_views.bp)
     # Bearer tokens are not sent by the browser on its own, so the JSON API needs no CSRF token.
     csrf.exempt(accounts_api.bp)
     csrf.exempt(messages_api.bp)
+    csrf.exempt(upload_views.bp)
     csrf.exempt(api_views.bp)
     if config.dev_outbox:
         from zegel.delivery import views as delivery_views

@@ -74,6 +74,13 @@ def register_error_handlers(app) -> None:
         return error_response(code, message, exc.code or 500, retry_after)
 
     from zegel.crypto.envelope import IntegrityError
+    from zegel.storage.base import StorageUnavailable
+
+    @app.errorhandler(StorageUnavailable)
+    def _storage_down(exc: StorageUnavailable):
+        app.logger.error("storage unavailable on %s: %s", request.path, exc)
+        return error_response("storage_unavailable", _l("Storage is full or unavailable. Try again later."), 503,
+                              retry_after=60)
 
     @app.errorhandler(IntegrityError)
     def _integrity(exc: IntegrityError):

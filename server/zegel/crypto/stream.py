@@ -46,13 +46,33 @@ def encrypted_size(plain_size: int, chunk_size: int = CHUNK_SIZE) -> int:
     return HEADER.size + plain_size + _chunks(plain_size, chunk_size) * TAG
 
 
+def new_header(chunk_size: int = CHUNK_SIZE, salt: bytes | None = None) -> bytes:
+    return HEADER.pack(MAGIC, VERSION, chunk_size, salt or os.urandom(16))
+
+
+class ChunkCipher:
+    """Encrypts chunk *i* of a stream whose header already exists: lets a resumable upload
+    continue a stream across requests, knowing from the total size which chunk is last."""
+
+    def __init__(self, dek: bytes, owner: str, header: bytes):
+        self.chunk_size, self.header = _parse_header(header)
+        self._aead = _key(dek, self.header[-16:], owner)
+
+    def encrypt(self, index: int, plaintext: bytes, last: bool) -> bytes:
+        return self._aead.encrypt(_nonce(index, last), plaintext, self.header)
+
+    def offset_of(self, index: int) -> int:
+        """Where chunk ``index`` starts in the encrypted file."""
+        return HEADER.size + index * (self.chunk_size + TAG)
+
+
 class StreamEncryptor:
     """Feed plaintext in pieces; complete chunks come out as soon as the next byte shows they are not the last."""
 
     def __init__(self, dek: bytes, owner: str, chunk_size: int = CHUNK_SIZE, salt: bytes | None = None):
         self.chunk_size = chunk_size
-        self.header = HEADER.pack(MAGIC, VERSION, chunk_size, salt or os.urandom(16))
-        self._aead = _key(dek, self.header[-16:], owner)
+        self.header = new_header(chunk_size, salt)
+        self._cipher = ChunkCipher(dek, owner, self.header)
         self._buffer = bytearray()
         self._index = 0
         self._done = False
@@ -65,13 +85,13 @@ class StreamEncryptor:
         while len(self._buffer) > self.chunk_size:
             chunk = bytes(self._buffer[:self.chunk_size])
             del self._buffer[:self.chunk_size]
-            out += self._aead.encrypt(_nonce(self._index, False), chunk, self.header)
+            out += self._cipher.encrypt(self._index, chunk, False)
             self._index += 1
         return bytes(out)
 
     def finalize(self) -> bytes:
         self._done = True
-        out = self._aead.encrypt(_nonce(self._index, True), bytes(self._buffer), self.header)
+        out = self._cipher.encrypt(self._index, bytes(self._buffer), True)
         self._buffer.clear()
         return out
 

@@ -1,0 +1,210 @@
+"""The tus 1.0.0 endpoint, driven by a tus client nobody here wrote (tuspy) and by hand for the edges."""
+from __future__ import annotations
+
+import base64
+import hashlib
+import io
+import os
+import socket
+import time
+from urllib.parse import urlsplit
+
+import pytest
+import requests
+from sqlalchemy import select
+from tusclient import client as tus
+
+from tests.uploads.conftest import bearer_for
+from zegel.crypto import stream
+
+TUS = {"Tus-Resumable": "1.0.0"}
+
+
+def open_upload(app, session, upload_id) -> bytes:
+    """The plaintext the server holds, decrypted the way an attachment will be."""
+    from zegel.uploads import service
+    from zegel.uploads.models import Upload
+    upload = session.get(Upload, upload_id)
+    with app.app_context():
+        dek = service.upload_dek(upload)
+        store = app.extensions["zegel.blobs"]
+        key = service.blob_key(upload_id)
+        return b"".join(stream.decrypt_range(lambda o, n: store.read_at(key, o, n), store.size(key), dek,
+                                             f"attachment:{upload_id}"))
+
+
+def test_discovery(live):
+    resp = requests.options(f"{live}/api/v1/uploads/")
+    assert resp.status_code == 204
+    assert resp.headers["Tus-Version"] == "1.0.0" and resp.headers["Tus-Max-Size"] == str(50 * 1024 ** 3)
+    assert set(resp.headers["Tus-Extension"].split(",")) == {"creation", "creation-with-upload", "expiration",
+                                                            "checksum", "termination"}
+    assert resp.headers["Tus-Checksum-Algorithm"] == "sha256,sha1"
+
+
+@pytest.mark.parametrize("size,chunk", [(0, 1024), (1, 1024), (200_000, 50_000), (65536 * 3, 65536)])
+def test_tuspy_uploads_and_the_server_holds_it_encrypted(live, auth, app, session, size, chunk):
+    data = os.urandom(size)
+    uploader = tus.TusClient(f"{live}/api/v1/uploads/", headers=auth).uploader(
+        file_stream=io.BytesIO(data), chunk_size=chunk, metadata={"filename": "uitslag.pdf", "filetype": "application/pdf"},
+        upload_checksum=True)  # tuspy sends sha1
+    uploader.upload()
+    upload_id = uploader.url.rsplit("/", 1)[1]
+    assert open_upload(app, session, upload_id) == data
+    head = requests.head(uploader.url, headers={**TUS, **auth})
+    assert head.headers["Upload-Offset"] == head.headers["Upload-Length"] == str(size)
+
+
+def send_then_drop(url: str, headers: dict, announced: int, payload: bytes) -> None:
+    """A PATCH whose connection breaks: announce ``announced`` bytes, send ``payload``, hang up."""
+    parts = urlsplit(url)
+    lines = [f"PATCH {parts.path} HTTP/1.1", f"Host: {parts.netloc}", f"Content-Length: {announced}",
+             "Content-Type: application/offset+octet-stream", *(f"{k}: {v}" for k, v in headers.items())]
+    with socket.create_connection((parts.hostname, parts.port)) as sock:
+        sock.sendall(("\r\n".join(lines) + "\r\n\r\n").encode() + payload)
+        time.sleep(0.3)
+        sock.shutdown(socket.SHUT_RDWR)
+
+
+def wait_for_offset(url, headers, expected, timeout=10.0):
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        offset = int(requests.head(url, headers=headers).headers["Upload-Offset"])
+        if offset == expected:
+            return offset
+        time.sleep(0.1)
+    return offset
+
+
+def test_resume_after_the_network_breaks(live, auth, app, session):
+    data = os.urandom(300_000)
+    created = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": str(len(data))})
+    url = created.headers["Location"]
+    send_then_drop(url, {**TUS, **auth, "Upload-Offset": "0"}, len(data), data[:100_000])
+    # Everything that arrived is kept: one whole chunk in the stream, the rest sealed aside.
+    offset = wait_for_offset(url, {**TUS, **auth}, 100_000)
+    assert offset == 100_000
+    wrong = requests.patch(url, data=data[:10], headers={
+        **TUS, **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    assert wrong.status_code == 409
+    for start in range(offset, len(data), 30_000):  # small pieces, less than a chunk each, still progress
+        resp = requests.patch(url, data=data[start:start + 30_000], headers={
+            **TUS, **auth, "Upload-Offset": str(start), "Content-Type": "application/offset+octet-stream"})
+        assert resp.status_code == 204 and resp.headers["Upload-Offset"] == str(min(start + 30_000, len(data)))
+    assert open_upload(app, session, url.rsplit("/", 1)[1]) == data
+
+
+def test_creation_with_upload_and_checksums(live, auth, app, session):
+    data = os.urandom(70_000)
+    good = base64.b64encode(hashlib.sha256(data).digest()).decode()
+    bad = base64.b64encode(hashlib.sha256(b"other").digest()).decode()
+    created = requests.post(f"{live}/api/v1/uploads/", data=data[:70_000], headers={
+        **TUS, **auth, "Upload-Length": str(len(data)), "Content-Type": "application/offset+octet-stream",
+        "Upload-Checksum": f"sha256 {bad}"})
+    assert created.status_code == 460  # nothing of it is kept
+    created = requests.post(f"{live}/api/v1/uploads/", data=data, headers={
+        **TUS, **auth, "Upload-Length": str(len(data)), "Content-Type": "application/offset+octet-stream",
+        "Upload-Checksum": f"sha256 {good}"})
+    assert created.status_code == 201 and created.headers["Upload-Offset"] == str(len(data))
+    assert open_upload(app, session, created.headers["Location"].rsplit("/", 1)[1]) == data
+
+
+def test_a_bad_checksum_on_patch_keeps_the_old_offset(live, auth):
+    data = os.urandom(140_000)
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": str(len(data))}
+                        ).headers["Location"]
+    bad = base64.b64encode(hashlib.sha256(b"x").digest()).decode()
+    resp = requests.patch(url, data=data, headers={**TUS, **auth, "Upload-Offset": "0", "Upload-Checksum": f"sha256 {bad}",
+                                                   "Content-Type": "application/offset+octet-stream"})
+    assert resp.status_code == 460
+    assert requests.head(url, headers={**TUS, **auth}).headers["Upload-Offset"] == "0"
+
+
+@pytest.mark.parametrize("headers,status", [
+    ({"Upload-Length": str(50 * 1024 ** 3 + 1)}, 413),
+    ({"Upload-Length": "-5"}, 400),
+    ({"Upload-Length": "lots"}, 400),
+    ({}, 400),
+    ({"Upload-Length": "10", "Upload-Metadata": "filename ***"}, 400),
+])
+def test_bad_creation_requests(live, auth, headers, status):
+    resp = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, **headers})
+    assert resp.status_code == status and resp.json()["error"]["message"]
+
+
+def test_protocol_errors(live, auth):
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "10"}).headers["Location"]
+    assert requests.head(url, headers=auth).status_code == 412  # no Tus-Resumable
+    assert requests.patch(url, data=b"0123456789", headers={**TUS, **auth, "Upload-Offset": "0",
+                                                           "Content-Type": "text/plain"}).status_code == 415
+    too_much = requests.patch(url, data=b"0123456789AB", headers={
+        **TUS, **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+    assert too_much.status_code == 413
+    assert requests.head(url, headers={**TUS, **auth}).headers["Upload-Offset"] == "0"
+
+
+def test_uploads_belong_to_their_owner(live, auth, client, worker, bram):
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "10"}).headers["Location"]
+    other = bearer_for(client, worker, "bram@demo.test", "+31612345672")
+    assert requests.head(url, headers={**TUS, **other}).status_code == 404
+    assert requests.patch(url, data=b"0123456789", headers={
+        **TUS, **other, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"}).status_code == 404
+    assert requests.delete(url, headers={**TUS, **other}).status_code == 404
+    assert requests.post(f"{live}/api/v1/uploads/", headers={**TUS, "Upload-Length": "10"}).status_code == 401
+
+
+def test_termination_removes_everything(live, auth, app, session):
+    from zegel.uploads.models import Upload
+    data = os.urandom(1000)
+    uploader = tus.TusClient(f"{live}/api/v1/uploads/", headers=auth).uploader(file_stream=io.BytesIO(data),
+                                                                               chunk_size=400)
+    uploader.upload()
+    upload_id = uploader.url.rsplit("/", 1)[1]
+    assert requests.delete(uploader.url, headers={**TUS, **auth}).status_code == 204
+    assert requests.head(uploader.url, headers={**TUS, **auth}).status_code == 404
+    assert session.scalar(select(Upload).where(Upload.id == upload_id)) is None
+    assert not list((app.config["ZEGEL"].var_dir / "blobs").rglob(f"*{upload_id}*"))
+
+
+def test_expired_uploads_answer_410(live, auth, session):
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from zegel.clock import utcnow
+    from zegel.uploads.models import Upload
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "10"}).headers["Location"]
+    expires = requests.head(url, headers={**TUS, **auth}).headers["Upload-Expires"]
+    assert expires.endswith("GMT")
+    session.execute(update(Upload).values(expires_at=utcnow() - timedelta(seconds=1)))
+    assert requests.head(url, headers={**TUS, **auth}).status_code == 410
+
+
+def test_the_web_session_cookie_also_works(live, client, worker):
+    from tests.conftest import web_login
+    web_login(client, worker)
+    cookie = client.get_cookie("zegel_session").value
+    resp = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, "Upload-Length": "3"},
+                         cookies={"zegel_session": cookie})
+    assert resp.status_code == 201
+
+
+def test_a_full_disk_is_a_503_and_the_offset_stays(live, auth, app, monkeypatch):
+    """The blob store refuses the finished file: the client is told to retry, nothing is marked complete."""
+    from zegel.storage.base import StorageUnavailable
+
+    def refuse(*args, **kwargs):
+        raise StorageUnavailable("no space left on device")
+
+    store = app.extensions["zegel.blobs"]
+    monkeypatch.setattr(store, "put_file", refuse)
+    monkeypatch.setattr(store, "put", refuse)
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "5"}).headers["Location"]
+    resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
+                                                       "Content-Type": "application/offset+octet-stream"})
+    assert resp.status_code == 503 and int(resp.headers["Retry-After"]) > 0
+    assert requests.head(url, headers={**TUS, **auth}).headers["Upload-Offset"] == "0"
+    monkeypatch.undo()
+    resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
+                                                       "Content-Type": "application/offset+octet-stream"})
+    assert resp.status_code == 204 and resp.headers["Upload-Offset"] == "5"
