@@ -221,16 +221,16 @@ def _load_keyring():
 
 @keys.command("list")
 def keys_list():
-    """Show the KEKs and how many message keys each one wraps."""
+    """Show the KEKs and how many data keys each one wraps."""
     from zegel.messages.keys import usage
 
     ring = _load_keyring()
     counts = _run(usage)
     for kek in sorted(ring.keks.values(), key=lambda k: k.id):
         active = "active" if kek.id == ring.active_kek_id else "      "
-        click.echo(f"KEK {kek.id}  {active}  created {kek.created_at}  wraps {counts.get(kek.id, 0)} message keys")
+        click.echo(f"KEK {kek.id}  {active}  created {kek.created_at}  wraps {counts.get(kek.id, 0)} data keys")
     for kek_id in sorted(set(counts) - set(ring.keks)):
-        click.echo(f"KEK {kek_id}  MISSING  wraps {counts[kek_id]} message keys that cannot be opened", err=True)
+        click.echo(f"KEK {kek_id}  MISSING  wraps {counts[kek_id]} data keys that cannot be opened", err=True)
 
 
 @keys.command("rotate")
@@ -254,7 +254,7 @@ def keys_rewrap():
     app = _app()
     with app.app_context():
         count = rewrap_all(db.session, app.extensions["zegel.keyring"])
-    click.echo(f"re-wrapped {count} message keys under KEK {app.extensions['zegel.keyring'].active_kek_id}")
+    click.echo(f"re-wrapped {count} data keys under KEK {app.extensions['zegel.keyring'].active_kek_id}")
 
 
 @keys.command("retire")
@@ -269,7 +269,7 @@ def keys_retire(kek_id):
         ring = _load_keyring()
         in_use = _run(usage).get(kek_id, 0)
         if in_use:
-            raise click.ClickException(f"KEK {kek_id} still wraps {in_use} message keys; run `zegel keys rewrap` "
+            raise click.ClickException(f"KEK {kek_id} still wraps {in_use} data keys; run `zegel keys rewrap` "
                                        "first")
         try:
             ring.retire(kek_id)

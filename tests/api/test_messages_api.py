@@ -64,7 +64,7 @@ def test_send_read_status_and_revoke(client, api, worker, token, new_client):
     ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl", "verification": {"method": "carrier pigeon"}}]},
      "invalid_method"),
     ({"subject": "a\nb", "recipients": [{"email": "otto@ontvanger.nl"}]}, "invalid_subject"),
-    ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "attachments": ["u1"]}, "uploads_not_available"),
+    ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "attachments": "u1"}, "invalid_field"),
     ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "expires_at": "yesterday"}, "invalid_field"),
     ({"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "reply_to": 5}, "invalid_field"),
     ({"subject": ["x"], "recipients": [{"email": "otto@ontvanger.nl"}]}, "invalid_field"),

@@ -100,7 +100,7 @@ def test_rotation_and_rewrap_keep_every_message_readable(client, new_client, wor
 
     body_before = session.scalar(select(Message.body_ct).where(Message.kek_id == 1))
     rewrapped = zegel(env, "keys", "rewrap")
-    assert rewrapped.returncode == 0 and "re-wrapped 1 message keys under KEK 2" in rewrapped.stdout
+    assert rewrapped.returncode == 0 and "re-wrapped 1 data keys under KEK 2" in rewrapped.stdout
     session.expire_all()
     assert sorted(session.scalars(select(Message.kek_id))) == [2, 2]
     assert body_before in list(session.scalars(select(Message.body_ct)))  # payloads untouched

@@ -208,3 +208,42 @@ def test_a_full_disk_is_a_503_and_the_offset_stays(live, auth, app, monkeypatch)
     resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
                                                        "Content-Type": "application/offset+octet-stream"})
     assert resp.status_code == 204 and resp.headers["Upload-Offset"] == "5"
+
+
+def test_a_finished_upload_becomes_an_attachment(live, auth, app, client, worker, new_client, session):
+    from tests.messages.helpers import notification_link
+    from zegel.uploads.models import Upload
+    data = os.urandom(150_000)
+    uploader = tus.TusClient(f"{live}/api/v1/uploads/", headers=auth).uploader(
+        file_stream=io.BytesIO(data), chunk_size=70_000, metadata={"filename": "scan röntgen.pdf",
+                                                                   "filetype": "application/pdf"})
+    uploader.upload()
+    upload_id = uploader.url.rsplit("/", 1)[1]
+    body = {"subject": "Scan", "body_html": "<p>Zie scan</p>", "attachments": [upload_id],
+            "recipients": [{"email": "otto@ontvanger.nl", "verification": {"method": "none"}}]}
+    resp = client.post("/api/v1/messages", json=body, headers=auth)
+    assert resp.status_code == 201, resp.get_json()
+    assert session.get(Upload, upload_id) is None  # used up
+    again = client.post("/api/v1/messages", json=body, headers=auth)
+    assert again.status_code == 404
+
+    link = notification_link(client, worker, "otto@ontvanger.nl")
+    otto = new_client()
+    otto.post_form(f"{link}/open", {}, token_from=link)
+    page = otto.get(f"{link}/read").get_data(as_text=True)
+    assert "scan röntgen.pdf" in page
+    import re as _re
+    href = _re.search(r'href="(/r/[^"]+/attachments/[^"]+)"', page).group(1)
+    assert otto.get(href).data == data
+    assert otto.get(href, headers={"Range": "bytes=100000-"}).data == data[100_000:]
+
+
+def test_only_finished_own_uploads_can_be_attached(live, auth, client, worker, bram):
+    unfinished = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "10"}
+                               ).headers["Location"].rsplit("/", 1)[1]
+    body = {"subject": "x", "recipients": [{"email": "otto@ontvanger.nl"}], "attachments": [unfinished]}
+    assert client.post("/api/v1/messages", json=body, headers=auth).status_code == 409
+    other = bearer_for(client, worker, "bram@demo.test", "+31612345672")
+    assert client.post("/api/v1/messages", json=body, headers=other).status_code == 404
+    body["attachments"] = [unfinished, unfinished]
+    assert client.post("/api/v1/messages", json=body, headers=auth).status_code == 400

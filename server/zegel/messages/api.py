@@ -59,8 +59,6 @@ def send():
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
         raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
-    if data.get("attachments"):
-        raise AppError("uploads_not_available", _("Attachments through the API arrive with resumable uploads."), 400)
     expires_at = None
     if data.get("expires_at") is not None:
         try:
@@ -75,7 +73,8 @@ def send():
     reply_to = service.get_message(db.session, g.api_user, data["reply_to"]) if data.get("reply_to") else None
     sent = service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
                                 subject=data.get("subject", ""), body_html=data.get("body_html", ""),
-                                reply_to=reply_to, expires_at=expires_at, ip=client_ip())
+                                reply_to=reply_to, expires_at=expires_at, upload_ids=data.get("attachments") or [],
+                                ip=client_ip())
     m = sent.message
     return jsonify(id=m.id, conversation_id=m.conversation_id, link=sent.link,
                    recipients=[{"id": r.id, "email": r.email, "method": r.method} for r in m.recipients]), 201

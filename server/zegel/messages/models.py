@@ -95,6 +95,10 @@ class Attachment(Base):
     content_type: Mapped[str] = mapped_column(String(200), default="application/octet-stream")
     size: Mapped[int] = mapped_column(BigInteger)
     blob_key: Mapped[str] = mapped_column(String(200), unique=True)
+    # A file that arrived as a resumable upload keeps the data key it was encrypted with
+    # (wrapped, as "upload:<id>"); a form attachment uses the message's key.
+    kek_id: Mapped[int | None] = mapped_column(Integer, default=None)
+    wrapped_dek: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
 
     message: Mapped[Message] = relationship(back_populates="attachments")

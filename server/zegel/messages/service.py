@@ -16,7 +16,7 @@ from zegel.accounts.models import User
 from zegel.accounts.service import find_user_by_email, normalise_email, parse_mobile
 from zegel.audit.service import record
 from zegel.clock import utcnow
-from zegel.crypto import stream
+from zegel.crypto import envelope, stream
 from zegel.crypto.tokens import new_token, token_hash
 from zegel.delivery import outbox
 from zegel.errors import AppError
@@ -126,7 +126,7 @@ class Draft:
 
 def new_message(session: Session, conversation: Conversation, *, sender_id: str | None, author_email: str,
                 author_name: str, subject: str, body_html: str, attachments: list[AttachmentInput],
-                reply_to_id: str | None = None, expires_at: datetime | None = None) -> Draft:
+                reply_to_id: str | None = None, expires_at: datetime | None = None, uploads=()) -> Draft:
     """Encrypt subject, body and attachments under a new data key and add the message to the session."""
     message_id = new_id()
     key = content.new_message_key(keyring(), message_id)
@@ -153,6 +153,17 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
                                                              name),
                                    content_type=content.clean_content_type(att.content_type),
                                    blob_key=blob_key))
+        for position, upload in enumerate(uploads, start=len(attachments)):
+            # The file stays where the upload put it, under its own data key; the upload is used up.
+            from zegel.uploads.service import blob_key as upload_blob, metadata
+            meta = metadata(upload)
+            name = _clean_filename(meta.get("filename") or meta.get("name") or "bestand")
+            session.add(Attachment(id=upload.id, message=message, position=position, size=upload.length,
+                                   name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{upload.id}", name),
+                                   content_type=content.clean_content_type(meta.get("filetype")),
+                                   blob_key=upload_blob(upload.id), kek_id=upload.kek_id,
+                                   wrapped_dek=upload.wrapped_dek))
+            session.delete(upload)
     except BaseException:
         session.rollback()  # the message must not stay in the session (an error page would show it)
         draft.discard()
@@ -162,19 +173,24 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
 
 def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
                  attachments: list[AttachmentInput] = (), reply_to: Message | None = None,
-                 expires_at: datetime | None = None, ip: str = "") -> SentMessage:
-    """Validate everything, store the attachments, then commit the message and its notifications at once."""
+                 expires_at: datetime | None = None, upload_ids: list[str] = (), ip: str = "") -> SentMessage:
+    """Validate everything, store the attachments, then commit the message and its notifications at once.
+    ``upload_ids`` attach finished resumable uploads (up to 50 GB each)."""
+    from zegel.uploads.service import claim
     subject = content.clean_subject(subject)
     body_html = content.clean_body(body_html)
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
+    uploads = claim(session, sender, upload_ids) if upload_ids else []
+    if len(attachments) + len(uploads) > MAX_ATTACHMENTS:
+        raise AppError("too_many_attachments", _l("Add at most %(n)d attachments.", n=MAX_ATTACHMENTS), 400)
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)
     conversation = reply_to.conversation if reply_to else Conversation(organisation_id=org.id)
     draft = new_message(session, conversation, sender_id=sender.id, author_email=sender.email,
                         author_name=sender.name, subject=subject, body_html=body_html, attachments=attachments,
-                        reply_to_id=reply_to.id if reply_to else None, expires_at=expires_at)
+                        reply_to_id=reply_to.id if reply_to else None, expires_at=expires_at, uploads=uploads)
     message = draft.message
     try:
         sent = SentMessage(message, f"{_public_url()}/r/{draft.link_token}")
@@ -196,7 +212,7 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
             if item.remember:
                 _remember_default(session, sender, key_email, item.method, recipient.phone)
         record(session, "message.sent", actor=sender, ip=ip, subject=message.id,
-               conversation=conversation.id, recipients=len(checked), attachments=len(attachments))
+               conversation=conversation.id, recipients=len(checked), attachments=len(attachments) + len(uploads))
         session.commit()
     except BaseException:
         session.rollback()
@@ -339,9 +355,16 @@ def open_attachment(session: Session, user: User, message_id: str, attachment_id
     return message, attachment
 
 
+def attachment_dek(message: Message, attachment: Attachment) -> bytes:
+    if attachment.wrapped_dek is not None:
+        return envelope.unwrap_dek(keyring(), f"upload:{attachment.id}",
+                                   envelope.WrappedKey(attachment.kek_id, attachment.wrapped_dek))
+    return content.message_dek(keyring(), message)
+
+
 def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
     store = _store()
-    dek = content.message_dek(keyring(), message)
+    dek = attachment_dek(message, attachment)
     total = store.size(attachment.blob_key)
     return stream.decrypt_range(lambda o, n: store.read_at(attachment.blob_key, o, n), total, dek,
                                 f"attachment:{attachment.id}", start, end)

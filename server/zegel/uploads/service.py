@@ -268,6 +268,19 @@ def finish_append(session: Session, user: User, upload_id: str, new_offset: int,
     return upload
 
 
+def claim(session: Session, user: User, upload_ids: list[str]) -> list[Upload]:
+    """The user's finished uploads, to become attachments; they are consumed with the message."""
+    if not isinstance(upload_ids, list) or not all(isinstance(i, str) for i in upload_ids):
+        raise AppError("invalid_field", _l("attachments must be a list of upload ids."), 400)
+    if len(set(upload_ids)) != len(upload_ids):
+        raise AppError("invalid_field", _l("An upload is attached twice."), 400)
+    uploads = [get(session, user, upload_id) for upload_id in upload_ids]
+    for upload in uploads:
+        if upload.completed_at is None:
+            raise AppError("upload_incomplete", _l("An upload is not complete yet."), 409)
+    return uploads
+
+
 def terminate(session: Session, user: User, upload_id: str, *, ip: str = "") -> None:
     upload = get(session, user, upload_id)
     spool_path(upload.id).unlink(missing_ok=True)
