@@ -206,6 +206,15 @@ def worker():
     Worker(app).run_forever(stop, config.worker_poll_seconds)
 
 
+@main.command()
+def cleanup():
+    """Remove expired uploads and their data (the worker also does this every hour)."""
+    from zegel.uploads.service import remove_expired
+
+    removed = _run(remove_expired)
+    click.echo(f"removed {removed} expired uploads")
+
+
 @main.group()
 def keys():
     """The key ring: key-encryption keys (KEKs) and their rotation."""

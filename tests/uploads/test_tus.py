@@ -247,3 +247,34 @@ def test_only_finished_own_uploads_can_be_attached(live, auth, client, worker, b
     assert client.post("/api/v1/messages", json=body, headers=other).status_code == 404
     body["attachments"] = [unfinished, unfinished]
     assert client.post("/api/v1/messages", json=body, headers=auth).status_code == 400
+
+
+def test_expired_uploads_are_cleaned_up(live, auth, app, session, config, database_url, keyring_file):
+    import subprocess
+    import sys
+    from datetime import timedelta
+
+    from sqlalchemy import update
+
+    from zegel.clock import utcnow
+    from zegel.uploads.models import Upload
+    finished = tus.TusClient(f"{live}/api/v1/uploads/", headers=auth).uploader(file_stream=io.BytesIO(b"x" * 100),
+                                                                               chunk_size=100)
+    finished.upload()
+    half = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "100000"}).headers["Location"]
+    requests.patch(half, data=b"y" * 70_000, headers={**TUS, **auth, "Upload-Offset": "0",
+                                                      "Content-Type": "application/offset+octet-stream"})
+    fresh = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "5"}).headers["Location"]
+    ids = [u.rsplit("/", 1)[1] for u in (finished.url, half, fresh)]
+    session.execute(update(Upload).where(Upload.id.in_(ids[:2])).values(expires_at=utcnow() - timedelta(minutes=1)))
+    assert requests.head(finished.url, headers={**TUS, **auth}).status_code == 410
+
+    env = {**os.environ, "ZEGEL_DATABASE_URL": database_url, "ZEGEL_KEYRING_PATH": str(keyring_file),
+           "ZEGEL_DEV_OUTBOX": "1", "ZEGEL_VAR_DIR": str(config.var_dir)}
+    result = subprocess.run([sys.executable, "-m", "zegel.cli", "cleanup"], env=env, capture_output=True, text=True,
+                            timeout=60)
+    assert result.returncode == 0 and "removed 2 expired uploads" in result.stdout
+    assert sorted(session.scalars(select(Upload.id))) == [ids[2]]
+    leftovers = [p.name for p in config.var_dir.rglob("*") if p.is_file() and any(i in p.name for i in ids[:2])]
+    assert leftovers == []
+    assert requests.head(fresh, headers={**TUS, **auth}).status_code == 200

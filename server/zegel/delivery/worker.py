@@ -9,6 +9,7 @@ from __future__ import annotations
 import logging
 import random
 import threading
+import time
 from datetime import timedelta
 
 from sqlalchemy import or_, select, update
@@ -22,6 +23,7 @@ from zegel.sms.gateway import gateway_from_config
 
 log = logging.getLogger("zegel.worker")
 LEASE = timedelta(minutes=2)
+HOUSEKEEPING_SECONDS = 3600
 BATCH = 20
 
 
@@ -107,9 +109,25 @@ class Worker:
             total += len(jobs)
         return total
 
+    def housekeeping(self) -> None:
+        """Hourly: remove expired uploads (what `zegel cleanup` does)."""
+        from zegel.uploads.service import remove_expired
+        with self.app.app_context():
+            from zegel.extensions import db
+            removed = remove_expired(db.session)
+        if removed:
+            log.info("removed %d expired uploads", removed)
+
     def run_forever(self, stop: threading.Event, poll_seconds: float) -> None:
         log.info("delivery worker started")
+        next_housekeeping = 0.0
         while not stop.is_set():
+            if time.monotonic() >= next_housekeeping:
+                next_housekeeping = time.monotonic() + HOUSEKEEPING_SECONDS
+                try:
+                    self.housekeeping()
+                except Exception:
+                    log.exception("housekeeping failed")
             # Cleared before the run, so a job committed during it wakes the next wait at once.
             outbox.WAKE.clear()
             try:

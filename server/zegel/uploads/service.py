@@ -114,7 +114,7 @@ def get(session: Session, user: User, upload_id: str) -> Upload:
     upload = session.get(Upload, upload_id) if upload_id else None
     if upload is None or upload.user_id != user.id:
         raise AppError("not_found", _l("This upload does not exist."), 404)
-    if upload.completed_at is None and upload.expires_at <= utcnow():
+    if upload.expires_at <= utcnow():
         raise AppError("upload_expired", _l("This upload has expired. Start it again."), 410)
     return upload
 
@@ -279,6 +279,26 @@ def claim(session: Session, user: User, upload_ids: list[str]) -> list[Upload]:
         if upload.completed_at is None:
             raise AppError("upload_incomplete", _l("An upload is not complete yet."), 409)
     return uploads
+
+
+def remove_expired(session: Session, now: datetime | None = None) -> int:
+    """Delete uploads past their expiry that never became an attachment, with their data."""
+    now = now or utcnow()
+    store = current_app.extensions["zegel.blobs"]
+    removed = 0
+    for upload in session.scalars(select(Upload).where(Upload.expires_at <= now).limit(1000)).all():
+        with contextlib.suppress(AppError):  # being written to right now: next round
+            with exclusive(upload.id):
+                spool_path(upload.id).unlink(missing_ok=True)
+                _forget_tails(upload.id, keep=None)
+                if upload.completed_at is not None:
+                    store.delete(blob_key(upload.id))
+                (spool_dir() / f"{upload.id}.lock").unlink(missing_ok=True)
+                session.delete(upload)
+                record(session, "upload.expired", subject=upload.id, length=upload.length)
+                session.commit()
+                removed += 1
+    return removed
 
 
 def terminate(session: Session, user: User, upload_id: str, *, ip: str = "") -> None:
