@@ -278,3 +278,15 @@ def test_expired_uploads_are_cleaned_up(live, auth, app, session, config, databa
     leftovers = [p.name for p in config.var_dir.rglob("*") if p.is_file() and any(i in p.name for i in ids[:2])]
     assert leftovers == []
     assert requests.head(fresh, headers={**TUS, **auth}).status_code == 200
+
+
+def test_a_second_patch_at_the_same_time_gets_423(live, auth, app):
+    from zegel.uploads import service
+    url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "5"}).headers["Location"]
+    with app.app_context(), service.exclusive(url.rsplit("/", 1)[1]):  # as if another PATCH were streaming
+        resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
+                                                           "Content-Type": "application/offset+octet-stream"})
+    assert resp.status_code == 423
+    resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
+                                                       "Content-Type": "application/offset+octet-stream"})
+    assert resp.status_code == 204

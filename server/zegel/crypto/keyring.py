@@ -7,8 +7,6 @@ file serves every node of an installation.
 from __future__ import annotations
 
 import base64
-import contextlib
-import fcntl
 import json
 import os
 import secrets
@@ -21,6 +19,7 @@ from cryptography.hazmat.primitives import hashes
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 
 from zegel.crypto.sealed import open_sealed, seal
+from zegel.filelock import locked
 
 FORMAT = 1
 
@@ -173,13 +172,7 @@ class Keyring:
         return True
 
 
-@contextlib.contextmanager
 def exclusive(path: Path):
     """Hold an exclusive lock for a read-modify-write of the key ring (rotate, retire), so two
     administrators running `zegel keys` at once cannot give two new KEKs the same id."""
-    with open(Path(path).with_name(Path(path).name + ".lock"), "a") as lock:
-        fcntl.flock(lock, fcntl.LOCK_EX)
-        try:
-            yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    return locked(Path(path).with_name(Path(path).name + ".lock"))

@@ -12,7 +12,6 @@ import base64
 import binascii
 import contextlib
 import errno
-import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +33,7 @@ from zegel.clock import utcnow
 from zegel.crypto import envelope, stream
 from zegel.crypto.sealed import open_sealed, seal
 from zegel.errors import AppError
+from zegel.filelock import locked
 from zegel.ids import new_id
 from zegel.uploads.models import Upload
 
@@ -122,15 +122,11 @@ def get(session: Session, user: User, upload_id: str) -> Upload:
 @contextlib.contextmanager
 def exclusive(upload_id: str):
     """One PATCH at a time per upload, across processes: a second one gets 423 at once."""
-    with open(spool_dir() / f"{upload_id}.lock", "a") as lock:
-        try:
-            fcntl.flock(lock, fcntl.LOCK_EX | fcntl.LOCK_NB)
-        except BlockingIOError:
-            raise AppError("upload_locked", _l("This upload is already receiving data."), 423) from None
-        try:
+    try:
+        with locked(spool_dir() / f"{upload_id}.lock", wait=False):
             yield
-        finally:
-            fcntl.flock(lock, fcntl.LOCK_UN)
+    except BlockingIOError:
+        raise AppError("upload_locked", _l("This upload is already receiving data."), 423) from None
 
 
 @dataclass
