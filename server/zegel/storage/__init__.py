@@ -11,7 +11,7 @@ if TYPE_CHECKING:
 __all__ = ["BlobStore", "StorageUnavailable", "storage_from_config"]
 
 
-def storage_from_config(config: "Config") -> BlobStore:
+def storage_from_config(config: Config) -> BlobStore:
     """The blob store that ``ZEGEL_STORAGE_URL`` names (already validated by ``Config.from_env``)."""
     if config.storage_kind == "s3":
         from zegel.storage.s3 import S3BlobStore
