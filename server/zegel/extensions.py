@@ -1,7 +1,7 @@
 """Flask extensions, created unbound here and bound in create_app."""
 import ipaddress
 
-from flask import request
+from flask import current_app, request
 from flask_babel import Babel
 from flask_limiter import Limiter
 from flask_login import LoginManager
@@ -35,4 +35,14 @@ def client_network() -> str:
 # a 429 still says Retry-After (see errors.py).
 limiter = Limiter(key_func=client_network, default_limits=[], headers_enabled=False)
 
-__all__ = ["babel", "client_ip", "client_network", "csrf", "db", "limiter", "login_manager"]
+def keyring():
+    """This app's key ring (loaded once by create_app)."""
+    return current_app.extensions["zegel.keyring"]
+
+
+def blob_store():
+    """This app's blob store: local directory or S3 (ZEGEL_STORAGE_URL)."""
+    return current_app.extensions["zegel.blobs"]
+
+
+__all__ = ["blob_store", "keyring", "babel", "client_ip", "client_network", "csrf", "db", "limiter", "login_manager"]

@@ -13,7 +13,7 @@ from zegel.accounts import service, sessions
 from zegel.accounts.forms import LanguageForm, LoginForm, PasswordForm, PostForm, VerifyForm
 from zegel.app import LANGUAGE_COOKIE
 from zegel.errors import AppError
-from zegel.extensions import client_ip, db, limiter, login_manager
+from zegel.extensions import client_ip, db, keyring, limiter, login_manager
 
 bp = Blueprint("accounts", __name__)
 DEVICE_COOKIE = "zegel_device"
@@ -21,7 +21,7 @@ CHALLENGE_KEY = "login_challenge"
 
 
 def _hmac_key() -> bytes:
-    return current_app.extensions["zegel.keyring"].derive("login-codes")
+    return keyring().derive("login-codes")
 
 
 def _language() -> str:

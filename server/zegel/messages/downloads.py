@@ -7,6 +7,7 @@ from urllib.parse import quote
 
 from flask import Response, request
 
+from zegel.extensions import keyring
 from zegel.messages import content, service
 from zegel.messages.models import Attachment, Message
 
@@ -30,7 +31,7 @@ def _requested_range(size: int, etag: str) -> tuple[int, int] | None | bool:
 
 
 def attachment_response(message: Message, attachment: Attachment) -> Response:
-    dek = content.message_dek(service.keyring(), message)
+    dek = content.message_dek(keyring(), message)
     name = content.open_text(dek, message.id, f"attachment-name:{attachment.id}", attachment.name_ct)
     etag = f'"{attachment.id}"'  # attachments never change, so their id is a strong validator
     headers = {"Accept-Ranges": "bytes", "ETag": etag, "Content-Disposition": content_disposition(name),

@@ -20,6 +20,7 @@ from zegel.crypto import envelope, stream
 from zegel.crypto.tokens import new_token, token_hash
 from zegel.delivery import outbox
 from zegel.errors import AppError
+from zegel.extensions import blob_store, keyring
 from zegel.ids import new_id
 from zegel.messages import content
 from zegel.messages.models import KINDS, METHODS, Attachment, Conversation, Message, Recipient, RecipientDefault
@@ -52,14 +53,6 @@ class SentMessage:
     message: Message
     link: str
     recipient_links: dict[str, str] = field(default_factory=dict)  # recipient id → link
-
-
-def keyring():
-    return current_app.extensions["zegel.keyring"]
-
-
-def _store():
-    return current_app.extensions["zegel.blobs"]
 
 
 def _public_url() -> str:
@@ -121,7 +114,7 @@ class Draft:
     def discard(self) -> None:
         """After a rollback: no blobs without a message."""
         for blob_key in self.blobs:
-            _store().delete(blob_key)
+            blob_store().delete(blob_key)
 
 
 def new_message(session: Session, conversation: Conversation, *, sender_id: str | None, author_email: str,
@@ -146,7 +139,7 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
             name = _clean_filename(att.name)
             attachment_id = new_id()
             blob_key = f"att/{message_id}/{attachment_id}"
-            _store().put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
+            blob_store().put(blob_key, [stream.encrypt_bytes(key.dek, f"attachment:{attachment_id}", att.data)])
             draft.blobs.append(blob_key)
             session.add(Attachment(id=attachment_id, message=message, position=position, size=len(att.data),
                                    name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{attachment_id}",
@@ -363,7 +356,7 @@ def attachment_dek(message: Message, attachment: Attachment) -> bytes:
 
 
 def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
-    store = _store()
+    store = blob_store()
     dek = attachment_dek(message, attachment)
     total = store.size(attachment.blob_key)
     return stream.decrypt_range(lambda o, n: store.read_at(attachment.blob_key, o, n), total, dek,

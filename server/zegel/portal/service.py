@@ -20,6 +20,7 @@ from zegel.crypto.tokens import code_hmac, constant_time_equal, new_code, new_to
 from zegel.delivery import outbox
 from zegel.delivery.models import OutboxJob
 from zegel.errors import AppError
+from zegel.extensions import keyring
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
 from zegel.messages.service import AttachmentInput, check_attachments, closed_reason, is_closed, new_message
@@ -38,7 +39,7 @@ LOCKED = ("recipient_locked", _l("Too many failed attempts: this message is lock
 
 
 def _hmac_key() -> bytes:
-    return current_app.extensions["zegel.keyring"].derive("recipient-codes")
+    return keyring().derive("recipient-codes")
 
 
 @dataclass
@@ -262,7 +263,7 @@ def covered_by(verified: Recipient, row: Recipient) -> bool:
 def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessage]:
     """What this recipient may see of the conversation: messages to them that this verification
     covers, and their own replies to those."""
-    keyring = current_app.extensions["zegel.keyring"]
+    ring = keyring()
     out, visible = [], set()
     for message in recipient.message.conversation.messages:
         own = message.sender_id is None and message.author_email.lower() == recipient.email_key
@@ -279,7 +280,7 @@ def conversation_for(session: Session, recipient: Recipient) -> list[PortalMessa
             out.append(PortalMessage(message, True, closed_reason(message, row)))
             continue
         visible.add(message.id)
-        dek = content.message_dek(keyring, message)
+        dek = content.message_dek(ring, message)
         atts = [(a, content.open_text(dek, message.id, f"attachment-name:{a.id}", a.name_ct))
                 for a in message.attachments]
         out.append(PortalMessage(message, False, subject=content.open_text(dek, message.id, "subject",
@@ -335,8 +336,8 @@ def reply(session: Session, recipient: Recipient, body_html: str, attachments: l
     author = session.get(User, original.sender_id) if original.sender_id else None
     if author is None:
         raise AppError("cannot_reply", _l("This message cannot be answered."), 400)
-    keyring = current_app.extensions["zegel.keyring"]
-    subject = content.open_text(content.message_dek(keyring, original), original.id, "subject", original.subject_ct)
+    ring = keyring()
+    subject = content.open_text(content.message_dek(ring, original), original.id, "subject", original.subject_ct)
     subject = subject if subject.lower().startswith(("re:", "antw:")) else f"Re: {subject}"[:200]
     draft = new_message(session, original.conversation, sender_id=None, author_email=recipient.email,
                         author_name="", subject=subject, body_html=body_html, attachments=attachments,

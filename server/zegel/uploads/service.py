@@ -33,6 +33,7 @@ from zegel.clock import utcnow
 from zegel.crypto import envelope, stream
 from zegel.crypto.sealed import open_sealed, seal
 from zegel.errors import AppError
+from zegel.extensions import blob_store, keyring
 from zegel.filelock import locked
 from zegel.ids import new_id
 from zegel.uploads.models import Upload
@@ -62,12 +63,8 @@ def blob_key(upload_id: str) -> str:
     return f"upl/{upload_id}"
 
 
-def _keyring():
-    return current_app.extensions["zegel.keyring"]
-
-
 def upload_dek(upload: Upload) -> bytes:
-    return envelope.unwrap_dek(_keyring(), f"upload:{upload.id}", envelope.WrappedKey(upload.kek_id,
+    return envelope.unwrap_dek(keyring(), f"upload:{upload.id}", envelope.WrappedKey(upload.kek_id,
                                                                                       upload.wrapped_dek))
 
 
@@ -95,7 +92,7 @@ def create(session: Session, user: User, *, length: int, metadata_header: str | 
     meta = parse_metadata(metadata_header)
     upload_id = new_id()
     dek = envelope.new_dek()
-    wrapped = envelope.wrap_dek(_keyring(), f"upload:{upload_id}", dek)
+    wrapped = envelope.wrap_dek(keyring(), f"upload:{upload_id}", dek)
     now = utcnow()
     upload = Upload(id=upload_id, user_id=user.id, length=length, offset=0, kek_id=wrapped.kek_id,
                     wrapped_dek=wrapped.wrapped, header=stream.new_header(STREAM_CHUNK),
@@ -249,7 +246,7 @@ def finish_append(session: Session, user: User, upload_id: str, new_offset: int,
     upload.offset = new_offset
     _forget_tails(upload_id, keep=new_offset)
     if new_offset == upload.length and upload.completed_at is None:
-        store = current_app.extensions["zegel.blobs"]
+        store = blob_store()
         path = spool_path(upload.id)
         put_file = getattr(store, "put_file", None)
         if put_file is not None:
@@ -280,7 +277,7 @@ def claim(session: Session, user: User, upload_ids: list[str]) -> list[Upload]:
 def remove_expired(session: Session, now: datetime | None = None) -> int:
     """Delete uploads past their expiry that never became an attachment, with their data."""
     now = now or utcnow()
-    store = current_app.extensions["zegel.blobs"]
+    store = blob_store()
     removed = 0
     for upload in session.scalars(select(Upload).where(Upload.expires_at <= now).limit(1000)).all():
         with contextlib.suppress(AppError):  # being written to right now: next round
@@ -303,7 +300,7 @@ def terminate(session: Session, user: User, upload_id: str, *, ip: str = "") -> 
     (spool_dir() / f"{upload.id}.lock").unlink(missing_ok=True)
     _forget_tails(upload.id, keep=None)
     if upload.completed_at is not None:
-        current_app.extensions["zegel.blobs"].delete(blob_key(upload.id))
+        blob_store().delete(blob_key(upload.id))
     session.delete(upload)
     record(session, "upload.terminated", actor=user, ip=ip, subject=upload_id)
     session.commit()
