@@ -19,11 +19,11 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
 from pathlib import Path
-from typing import BinaryIO
+from typing import BinaryIO, Callable
 
 from flask import current_app
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.orm import Session
 from werkzeug.exceptions import ClientDisconnected
 
@@ -41,6 +41,9 @@ from zegel.uploads.models import Upload
 MAX_SIZE = 50 * 1024 ** 3
 EXPIRY = timedelta(hours=24)
 READ_SIZE = 256 * 1024
+# Without a checksum, the offset is saved every this many bytes while a long PATCH streams, so even a
+# killed server process resumes close to where it stopped.
+CHECKPOINT_BYTES = 8 * 1024 * 1024
 STREAM_CHUNK = stream.CHUNK_SIZE
 
 
@@ -182,7 +185,13 @@ def _forget_tails(upload_id: str, keep: int | None) -> None:
             path.unlink(missing_ok=True)
 
 
-def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | None) -> int:
+def save_offset(session: Session, upload_id: str, offset: int) -> None:
+    session.execute(update(Upload).where(Upload.id == upload_id).values(offset=offset))
+    session.commit()
+
+
+def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | None,
+               checkpoint: Callable[[int], None] | None = None) -> int:
     """Encrypt the request body into the spool; returns the new offset. Whole chunks go into the
     stream, the rest (under 64 KiB) is kept sealed for the next request. On a checksum mismatch
     or a disk error nothing of this request stays: the offset is as before."""
@@ -198,6 +207,9 @@ def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | 
     start_at = cipher.offset_of(index)
     digest = hashlib.new(checksum[0] if checksum else "sha256")
     remaining = snap.length - snap.offset
+    # A request with a checksum is kept whole or not at all, so it saves no offsets on the way.
+    checkpoint = checkpoint if checksum is None else None
+    safe_at, saved = start_at, chunked  # what a failure rolls back to
     with open(spool_path(snap.id), "r+b") as fh:
         fh.truncate(start_at)  # bytes of an earlier interrupted request beyond the last whole chunk
         fh.seek(start_at)
@@ -222,6 +234,11 @@ def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | 
                     del pending[:size]
                     index += 1
                     chunked += size
+                if checkpoint is not None and chunked - saved >= CHECKPOINT_BYTES:
+                    fh.flush()
+                    os.fsync(fh.fileno())
+                    checkpoint(chunked)
+                    safe_at, saved = fh.tell(), chunked
             if chunked + len(pending) == snap.length:
                 fh.write(cipher.encrypt(index, bytes(pending), last=True))  # the final chunk
                 chunked, pending = snap.length, bytearray()
@@ -233,7 +250,7 @@ def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | 
             if pending:
                 _write_tail(snap, new_offset, bytes(pending))
         except BaseException as exc:
-            fh.truncate(start_at)
+            fh.truncate(safe_at)
             if isinstance(exc, OSError) and exc.errno in (errno.ENOSPC, errno.EDQUOT, errno.EIO):
                 raise AppError("storage_unavailable", _l("Storage is full or unavailable. Try again later."), 503,
                                retry_after=60) from None

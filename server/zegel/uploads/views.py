@@ -91,7 +91,8 @@ def _append(user, upload) -> int:
         db.session.commit()
         request.max_content_length = snap.length - snap.offset + 1
         try:
-            new_offset = service.write_body(snap, request.stream, checksum=_checksum())
+            new_offset = service.write_body(snap, request.stream, checksum=_checksum(),
+                                            checkpoint=lambda offset: service.save_offset(db.session, snap.id, offset))
         except service.ChecksumMismatch:
             raise AppError("checksum_mismatch", _("The checksum does not match the data."), 460) from None
         service.finish_append(db.session, user, snap.id, new_offset, ip=client_ip())
