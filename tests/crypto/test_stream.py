@@ -29,12 +29,14 @@ def test_a_range_decrypts_only_the_chunks_it_touches():
     reads = []
 
     def read_at(offset, length):
-        reads.append(offset)
+        reads.append((offset, length))
         return blob[offset:offset + length]
 
     got = b"".join(stream.decrypt_range(read_at, len(blob), DEK, "attachment:a", 200, 260))
     assert got == data[200:260]
-    assert len(reads) == 1 + 2  # the header and chunks 3 and 4
+    per = 64 + 16
+    # The header, then chunks 3 and 4 only (in one read), nothing else of the file.
+    assert reads == [(0, stream.HEADER.size), (stream.HEADER.size + 3 * per, 2 * per)]
 
 
 def tamper(blob: bytes, index: int) -> bytes:

@@ -1,0 +1,201 @@
+"""Upload and download throughput of Zegel's encrypted tus path against a plain-file baseline.
+
+Both run under gunicorn with the same settings on loopback. Prints the
+figures and, as the last line, one JSON object. Usage:
+
+    .venv/bin/python bench/uploads.py --size 2GiB
+"""
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import re
+import signal
+import socket
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+from pathlib import Path
+
+import requests
+
+ROOT = Path(__file__).resolve().parents[1]
+GUNICORN_OPTS = ["--worker-class", "gthread", "--workers", "1", "--threads", "4", "--timeout", "600"]
+UNITS = {"": 1, "k": 1024, "kib": 1024, "m": 1024 ** 2, "mib": 1024 ** 2, "g": 1024 ** 3, "gib": 1024 ** 3}
+
+
+def parse_size(text: str) -> int:
+    match = re.fullmatch(r"(\d+)\s*([a-zA-Z]*)", text.strip())
+    if not match or match.group(2).lower() not in UNITS:
+        raise argparse.ArgumentTypeError(f"size like 2GiB or 500MiB, got {text!r}")
+    return int(match.group(1)) * UNITS[match.group(2).lower()]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def wait_up(url: str) -> None:
+    for _ in range(150):
+        try:
+            requests.get(url, timeout=1)
+            return
+        except requests.ConnectionError:
+            time.sleep(0.2)
+    raise SystemExit(f"{url} did not come up")
+
+
+class RssSampler(threading.Thread):
+    """Peak resident memory of a process group's members (the gunicorn master and its worker)."""
+
+    def __init__(self, pgid: int):
+        super().__init__(daemon=True)
+        self.pgid, self.peak, self.stop = pgid, 0, threading.Event()
+
+    def current(self) -> int:
+        total = 0
+        for pid in os.listdir("/proc"):
+            if not pid.isdigit():
+                continue
+            try:
+                if os.getpgid(int(pid)) != self.pgid:
+                    continue
+                status = Path(f"/proc/{pid}/status").read_text()
+            except (OSError, ProcessLookupError):
+                continue
+            rss = re.search(r"VmRSS:\s+(\d+) kB", status)
+            total = max(total, int(rss.group(1)) * 1024) if rss else total  # the biggest process: the worker
+        return total
+
+    def run(self):
+        while not self.stop.is_set():
+            self.peak = max(self.peak, self.current())
+            time.sleep(0.1)
+
+
+def source_file(path: Path, size: int) -> None:
+    block = os.urandom(1024 * 1024)
+    with open(path, "wb") as fh:
+        for _ in range(size // len(block)):
+            fh.write(block)
+        fh.write(block[: size % len(block)])
+
+
+def timed(fn) -> float:
+    start = time.perf_counter()
+    fn()
+    return time.perf_counter() - start
+
+
+def drain(resp) -> int:
+    total = 0
+    for chunk in resp.iter_content(1024 * 1024):
+        total += len(chunk)
+    return total
+
+
+def sms_code(url: str) -> str:
+    for _ in range(100):
+        items = [i for i in requests.get(f"{url}/dev/outbox.json").json()["items"] if i["kind"] == "sms"]
+        if items:
+            return re.search(r"\b(\d{6})\b", items[-1]["text"]).group(1)
+        time.sleep(0.1)
+    raise SystemExit("no login code in the dev outbox")
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--size", type=parse_size, default=parse_size("2GiB"))
+    args = parser.parse_args()
+    work = Path(tempfile.mkdtemp(prefix="zegel-bench-", dir=os.environ.get("BENCH_DIR", str(ROOT / "var"))))
+    src = work / "source.bin"
+    source_file(src, args.size)
+    env = {**os.environ, "ZEGEL_VAR_DIR": str(work / "zegel"), "ZEGEL_DEV_OUTBOX": "1", "ZEGEL_DATABASE_URL": "",
+           "ZEGEL_KEYRING_PATH": "", "ZEGEL_RATELIMIT_ENABLED": "0", "BASELINE_FILE": str(work / "baseline.bin")}
+    py = sys.executable
+    for command in (["init"], ["demo"]):
+        subprocess.run([py, "-m", "zegel.cli", *command], env=env, check=True, capture_output=True)
+    zport, bport = free_port(), free_port()
+    zegel = subprocess.Popen([py, "-m", "zegel.cli", "serve", "--port", str(zport), "--workers", "1", "--threads", "4"],
+                             env=env, start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    baseline = subprocess.Popen([py, "-m", "gunicorn", *GUNICORN_OPTS, "--bind", f"127.0.0.1:{bport}",
+                                 "--chdir", str(ROOT / "bench"), "baseline_app:app"], env=env,
+                                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    zurl, burl = f"http://127.0.0.1:{zport}", f"http://127.0.0.1:{bport}"
+    try:
+        wait_up(f"{zurl}/login")
+        wait_up(f"{burl}/blob")
+        # Baseline: the same bytes through a plain write and read.
+        with open(src, "rb") as fh:
+            base_up = timed(lambda: requests.put(f"{burl}/blob", data=fh).raise_for_status())
+        base_down = timed(lambda: drain(requests.get(f"{burl}/blob", stream=True)))
+
+        challenge = requests.post(f"{zurl}/api/v1/auth/login",
+                                  json={"email": "anna@demo.test", "password": "zegel-demo-2026"}).json()
+        tokens = requests.post(f"{zurl}/api/v1/auth/verify",
+                               json={"challenge_id": challenge["challenge_id"], "code": sms_code(zurl)}).json()
+        auth = {"Authorization": f"Bearer {tokens['access_token']}", "Tus-Resumable": "1.0.0"}
+        sampler = RssSampler(os.getpgid(zegel.pid))
+        rss_before = sampler.current()
+        sampler.start()
+        location = requests.post(f"{zurl}/api/v1/uploads/", headers={**auth, "Upload-Length": str(args.size)}
+                                 ).headers["Location"]
+
+        def upload():
+            with open(src, "rb") as fh:
+                resp = requests.patch(location, data=fh, headers={
+                    **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+            assert resp.headers.get("Upload-Offset") == str(args.size), resp.text
+
+        zegel_up = timed(upload)
+        upload_id = location.rsplit("/", 1)[1]
+        sent = requests.post(f"{zurl}/api/v1/messages", headers=auth, json={
+            "subject": "bench", "attachments": [upload_id],
+            "recipients": [{"email": "bram@demo.test", "verification": {"method": "account"}}]}).json()
+        web = requests.Session()
+        page = web.get(f"{zurl}/login").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        web.post(f"{zurl}/login", data={"csrf_token": token, "email": "anna@demo.test",
+                                        "password": "zegel-demo-2026"})
+        time.sleep(1.5)
+        page = web.get(f"{zurl}/login/verify").text
+        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+        web.post(f"{zurl}/login/verify", data={"csrf_token": token, "code": sms_code(zurl)})
+        got = {}
+        zegel_down = timed(lambda: got.update(n=drain(web.get(
+            f"{zurl}/messages/{sent['id']}/attachments/{upload_id}", stream=True))))
+        assert got["n"] == args.size, got
+        sampler.stop.set()
+        sampler.join()
+    finally:
+        for proc in (zegel, baseline):
+            os.killpg(proc.pid, signal.SIGTERM)
+            proc.wait(timeout=30)
+        for path in work.rglob("*.bin"):
+            path.unlink(missing_ok=True)
+    mib = args.size / 1024 ** 2
+    result = {
+        "size_bytes": args.size,
+        "baseline_upload_mib_s": round(mib / base_up, 1), "zegel_upload_mib_s": round(mib / zegel_up, 1),
+        "baseline_download_mib_s": round(mib / base_down, 1), "zegel_download_mib_s": round(mib / zegel_down, 1),
+        "upload_ratio": round(base_up / zegel_up, 3), "download_ratio": round(base_down / zegel_down, 3),
+        "rss_before_mb": round(rss_before / 1024 ** 2, 1), "rss_peak_mb": round(sampler.peak / 1024 ** 2, 1),
+        "rss_growth_mb": round((sampler.peak - rss_before) / 1024 ** 2, 1),
+    }
+    print(f"size {mib:.0f} MiB")
+    print(f"upload   baseline {result['baseline_upload_mib_s']} MiB/s, zegel {result['zegel_upload_mib_s']} MiB/s, "
+          f"ratio {result['upload_ratio']} (target >= 0.8)")
+    print(f"download baseline {result['baseline_download_mib_s']} MiB/s, zegel {result['zegel_download_mib_s']} MiB/s, "
+          f"ratio {result['download_ratio']} (target >= 0.8)")
+    print(f"worker RSS {result['rss_before_mb']} MB before, peak {result['rss_peak_mb']} MB, growth "
+          f"{result['rss_growth_mb']} MB (target < 64)")
+    print(json.dumps(result))
+
+
+if __name__ == "__main__":
+    main()
