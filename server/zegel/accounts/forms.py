@@ -29,3 +29,13 @@ class LanguageForm(FlaskForm):
 
 class PostForm(FlaskForm):
     """A button that changes something: only the CSRF token."""
+
+
+def require_post_form() -> PostForm:
+    """The posted button form, or a clear 400 when its CSRF token is missing or stale."""
+    from zegel.errors import AppError
+    form = PostForm()
+    if not form.validate_on_submit():
+        raise AppError("csrf_failed", _l("This form has expired or did not come from this site. Reload the page "
+                                         "and try again."), 400)
+    return form

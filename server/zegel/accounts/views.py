@@ -10,7 +10,7 @@ from flask_login import current_user, login_required, login_user, logout_user
 
 from zegel.accounts import login as login_service
 from zegel.accounts import service, sessions
-from zegel.accounts.forms import LanguageForm, LoginForm, PasswordForm, PostForm, VerifyForm
+from zegel.accounts.forms import LanguageForm, LoginForm, PasswordForm, PostForm, VerifyForm, require_post_form
 from zegel.app import LANGUAGE_COOKIE
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, keyring, limiter, login_manager
@@ -160,8 +160,7 @@ def resend():
 
 @bp.route("/logout", methods=["POST"])
 def logout():
-    if not PostForm().validate_on_submit():
-        raise AppError("csrf_failed", _("Reload the page and try again."), 400)
+    require_post_form()
     if current_user.is_authenticated:
         sessions.log_out_browser(db.session, current_user, current_user.session_token,
                                  request.cookies.get(DEVICE_COOKIE), ip=client_ip())
@@ -183,8 +182,7 @@ def devices():
 @bp.route("/account/devices/<device_id>/revoke", methods=["POST"])
 @login_required
 def revoke_device(device_id: str):
-    if not PostForm().validate_on_submit():
-        raise AppError("csrf_failed", _("Reload the page and try again."), 400)
+    require_post_form()
     sessions.revoke_device(db.session, current_user, device_id, ip=client_ip())
     flash(_("The device has been signed out."), "info")
     return redirect(url_for("accounts.devices"))
@@ -193,8 +191,7 @@ def revoke_device(device_id: str):
 @bp.route("/account/sign-out-everywhere", methods=["POST"])
 @login_required
 def sign_out_everywhere():
-    if not PostForm().validate_on_submit():
-        raise AppError("csrf_failed", _("Reload the page and try again."), 400)
+    require_post_form()
     sessions.sign_out_everywhere(db.session, current_user, ip=client_ip())
     logout_user()
     session.clear()

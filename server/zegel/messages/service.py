@@ -427,9 +427,7 @@ def set_recipient_revoked(session: Session, user: User, message_id: str, recipie
 
 def is_closed(message: Message, recipient: Recipient | None = None) -> bool:
     """Revoked or expired: recipients see only a notice."""
-    now = utcnow()
-    return (message.revoked_at is not None or (message.expires_at is not None and message.expires_at <= now)
-            or (recipient is not None and recipient.revoked_at is not None))
+    return closed_reason(message, recipient) is not None
 
 
 def closed_reason(message: Message, recipient: Recipient | None = None) -> str | None:

@@ -10,7 +10,7 @@ from flask import Blueprint, Response, jsonify, redirect, render_template, reque
 from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
-from zegel.accounts.forms import PostForm
+from zegel.accounts.forms import PostForm, require_post_form
 from zegel.accounts.service import find_user_by_email
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db
@@ -99,9 +99,7 @@ def compose():
         # Large enough for 20 attachments of 25 MB; the 50 GB path uses resumable uploads.
         request.max_content_length = MAX_COMPOSE_BYTES
         request.max_form_memory_size = 2 * 1024 * 1024
-        if not form.validate_on_submit():
-            raise AppError("csrf_failed", _("This form has expired or did not come from this site. Reload the page "
-                                            "and try again."), 400)
+        require_post_form()
         body = request.form.get("body_html") or service.content.text_to_html(request.form.get("body_text", ""))
         files = [service.AttachmentInput(f.filename or "", f.read(), f.mimetype)
                  for f in request.files.getlist("attachments") if f and f.filename]
@@ -162,8 +160,7 @@ def details(message_id: str):
 
 
 def _post_action(message_id: str, fn, done: str):
-    if not PostForm().validate_on_submit():
-        raise AppError("csrf_failed", _("Reload the page and try again."), 400)
+    require_post_form()
     fn()
     from flask import flash
     flash(done, "info")

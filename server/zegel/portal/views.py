@@ -5,7 +5,7 @@ from flask import Blueprint, redirect, render_template, request, session, url_fo
 from flask_babel import gettext as _
 from flask_login import current_user
 
-from zegel.accounts.forms import PostForm
+from zegel.accounts.forms import PostForm, require_post_form
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
 from zegel.messages.downloads import attachment_response
@@ -25,12 +25,6 @@ def _remember(recipient_id: str, token: str) -> None:
     tokens = dict(session.get("portal", {}))
     tokens[recipient_id] = token
     session["portal"] = dict(list(tokens.items())[-MAX_PORTAL_SESSIONS:])
-
-
-def _check_form() -> None:
-    if not PostForm().validate_on_submit():
-        raise AppError("csrf_failed", _("This form has expired or did not come from this site. Reload the page and "
-                                        "try again."), 400)
 
 
 def _landing(token: str, link: service.Link, error=None, status=200, code_sent=False):
@@ -57,7 +51,7 @@ def landing(token: str):
 
 
 def _act(token: str, action):
-    _check_form()
+    require_post_form()
     link = _link(token)
     if link.recipient is None:
         return redirect(url_for("portal.landing", token=token))
@@ -76,7 +70,7 @@ def _act(token: str, action):
 @bp.post("/<token>/email")
 @limiter.limit("20 per minute")
 def choose(token: str):
-    _check_form()
+    require_post_form()
     link = _link(token)
     try:
         recipient = service.choose_recipient(link.message, request.form.get("email", ""))
@@ -157,7 +151,7 @@ def reply(token: str):
     # Replies are for a few documents: 50 MB at most, so nobody with a link can fill the memory.
     request.max_content_length = 50 * 1024 * 1024
     request.max_form_memory_size = 2 * 1024 * 1024
-    _check_form()
+    require_post_form()
     recipient = _verified_recipient(token)
     if recipient is None:
         return redirect(url_for("portal.landing", token=token))
