@@ -5,7 +5,7 @@ BIN    := $(VENV)/bin
 PORT   ?= 5000
 TRANSLATIONS := server/zegel/translations
 
-.PHONY: run test install install-test translations messages browser lint clean
+.PHONY: run test install install-test translations messages browser lint clean assets
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -29,7 +29,19 @@ messages: $(VENV)/.installed
 	$(BIN)/pybabel extract -F babel.cfg -k _l -k lazy_gettext -o $(VENV)/messages.pot . >/dev/null
 	$(BIN)/pybabel update -i $(VENV)/messages.pot -d $(TRANSLATIONS) --no-fuzzy-matching
 
-install: $(VENV)/.installed translations
+# Browser code from npm (package-lock.json pins it); the served copies are build output, not committed.
+VENDOR := server/zegel/static/vendor
+node_modules/.package-lock.json: package.json package-lock.json
+	npm ci --no-audit --no-fund --loglevel=error
+	touch $@
+
+$(VENDOR)/tus.min.js: node_modules/.package-lock.json
+	mkdir -p $(VENDOR)
+	cp node_modules/tus-js-client/dist/tus.min.js $@
+
+assets: $(VENDOR)/tus.min.js
+
+install: $(VENV)/.installed translations assets
 
 run: install
 	@mkdir -p var
@@ -52,11 +64,11 @@ browser:
 	  fi; \
 	fi
 
-test: $(VENV)/.installed-test translations browser
+test: $(VENV)/.installed-test translations assets browser
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check server tests
 
 clean:
-	rm -rf $(VENV) var .pytest_cache
+	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR)

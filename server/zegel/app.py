@@ -62,12 +62,26 @@ def create_app(config: Config | None = None, keyring: Keyring | None = None) -> 
     register_error_handlers(app)
     _register_blueprints(app, config)
 
+    from zegel.messages.service import group_attachments
+    app.jinja_env.globals["group_attachments"] = group_attachments  # used inside imported macros
+    app.jinja_env.filters["filesizeformat"] = _file_size  # "314,6 MB" in Dutch, as zegel.js shows it
+
     @app.context_processor
     def _template_globals():
         from flask_babel import get_locale
         return {"current_language": str(get_locale()), "languages": LANGUAGES, "dev_outbox": config.dev_outbox}
 
     return app
+
+
+def _file_size(value: int) -> str:
+    from flask_babel import format_decimal
+    size, unit = float(value), "B"
+    for unit in ("B", "kB", "MB", "GB", "TB"):
+        if size < 1000 or unit == "TB":
+            break
+        size /= 1000
+    return f"{format_decimal(round(size, 1), format='#,##0.#')} {unit}"
 
 
 def _select_locale() -> str:

@@ -66,8 +66,9 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     a.keyboard.type("Beste heer,")
     a.keyboard.press("Enter")
     a.keyboard.type("Hierbij de uitslag van de allergietest.")
-    a.get_by_label("Bijlages").set_input_files(
+    a.get_by_label("Bestanden kiezen").set_input_files(
         files=[{"name": "uitslag allergietest.pdf", "mimeType": "application/pdf", "buffer": PDF}])
+    a.locator("li.upload.done").filter(has_text="uitslag allergietest.pdf").wait_for()
     a.wait_for_load_state("networkidle")  # the address look-ups (zegel.js) have answered
     assert a.get_by_label("Ontvangerscontrole van ontvanger 1").input_value() == "sms"
     assert a.get_by_label("Ontvangerscontrole van ontvanger 2").input_value() == "password"

@@ -5,6 +5,7 @@ from __future__ import annotations
 import itertools
 from urllib.parse import quote
 
+import zipstream
 from flask import Response, request
 
 from zegel.extensions import keyring
@@ -51,3 +52,14 @@ def attachment_response(message: Message, attachment: Attachment) -> Response:
         resp.status_code = 206
         resp.headers["Content-Range"] = f"bytes {start}-{stop - 1}/{attachment.size}"
     return resp
+
+
+def folder_response(message: Message, folder: service.Folder) -> Response:
+    """A folder as one zip, built while it streams (stored, not compressed: most large files are
+    compressed already, and the length is known up front so the browser shows a progress bar)."""
+    archive = zipstream.ZipStream(compress_type=zipstream.ZIP_STORED, sized=True)
+    for att, path in folder.files:
+        archive.add(service.attachment_chunks(message, att), f"{folder.name}/{path}", size=att.size)
+    headers = {"Content-Disposition": content_disposition(f"{folder.name}.zip"), "Content-Length": str(len(archive)),
+               "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
+    return Response(iter(archive), mimetype="application/zip", direct_passthrough=True, headers=headers)

@@ -27,6 +27,8 @@ from zegel.messages.models import KINDS, METHODS, Attachment, Conversation, Mess
 
 MAX_RECIPIENTS = 100
 MAX_ATTACHMENTS = 20
+MAX_UPLOADED_FILES = 1000  # resumable uploads per message: a whole folder may come this way
+MAX_PATH_DEPTH = 20
 MAX_FORM_ATTACHMENT = 25 * 1024 * 1024
 MIN_AGREED_PASSWORD = 8
 
@@ -65,6 +67,47 @@ def _clean_filename(name: str) -> str:
     if not name or name in (".", ".."):
         raise AppError("invalid_attachment", _l("An attachment has no file name."), 400)
     return name[:255]
+
+
+def clean_attachment_path(name: str, relative_path: str | None = None) -> str:
+    """The name an attachment is stored under: the file name, or for a file from a folder its path
+    inside that folder ("Rapporten/2026/jaarverslag.pdf"), each part cleaned like a file name."""
+    if not relative_path:
+        return _clean_filename(name)
+    parts = [p for p in relative_path.replace("\\", "/").split("/") if p.strip()]
+    if not parts or len(parts) > MAX_PATH_DEPTH:
+        raise AppError("invalid_attachment", _l("A folder path is too deep or empty."), 400)
+    return "/".join(_clean_filename(p) for p in parts)[:1000]
+
+
+@dataclass
+class Folder:
+    """Attachments that came from one folder: shown as one item, downloadable as a zip."""
+    name: str
+    files: list[tuple[Attachment, str]]  # (attachment, path inside the folder)
+
+    @property
+    def size(self) -> int:
+        return sum(att.size for att, _path in self.files)
+
+
+def group_attachments(attachments: list[tuple[Attachment, str]]) -> tuple[list[tuple[Attachment, str]], list[Folder]]:
+    """Loose files, and folders by their top-level name, in the order they were added."""
+    files, folders = [], {}
+    for att, name in attachments:
+        top, sep, rest = name.partition("/")
+        if sep:
+            folders.setdefault(top, Folder(top, [])).files.append((att, rest))
+        else:
+            files.append((att, name))
+    return files, list(folders.values())
+
+
+def folder_files(attachments: list[tuple[Attachment, str]], folder: str) -> Folder:
+    found = next((f for f in group_attachments(attachments)[1] if f.name == folder), None)
+    if found is None:
+        raise AppError("not_found", _l("This folder does not exist."), 404)
+    return found
 
 
 def _validate_recipients(session: Session, items: list[RecipientInput]) -> list[tuple[RecipientInput, str, str, User | None]]:
@@ -150,7 +193,8 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
             # The file stays where the upload put it, under its own data key; the upload is used up.
             from zegel.uploads.service import blob_key as upload_blob, metadata
             meta = metadata(upload)
-            name = _clean_filename(meta.get("filename") or meta.get("name") or "bestand")
+            name = clean_attachment_path(meta.get("filename") or meta.get("name") or "bestand",
+                                         meta.get("relativePath"))
             session.add(Attachment(id=upload.id, message=message, position=position, size=upload.length,
                                    name_ct=content.seal_text(key.dek, message_id, f"attachment-name:{upload.id}", name),
                                    content_type=content.clean_content_type(meta.get("filetype")),
@@ -174,9 +218,9 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     body_html = content.clean_body(body_html)
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
+    if len(upload_ids or ()) > MAX_UPLOADED_FILES:
+        raise AppError("too_many_attachments", _l("Add at most %(n)d files.", n=MAX_UPLOADED_FILES), 400)
     uploads = claim(session, sender, upload_ids) if upload_ids else []
-    if len(attachments) + len(uploads) > MAX_ATTACHMENTS:
-        raise AppError("too_many_attachments", _l("Add at most %(n)d attachments.", n=MAX_ATTACHMENTS), 400)
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)
@@ -348,6 +392,21 @@ def open_attachment(session: Session, user: User, message_id: str, attachment_id
     return message, attachment
 
 
+def open_folder(session: Session, user: User, message_id: str, folder: str, *, ip: str = ""):
+    """A folder of attachments for the sender or a recipient who may still read the message; audited."""
+    message = get_message(session, user, message_id)
+    view = view_message(message, user.id)
+    if view.closed:
+        raise AppError("not_found", _l("This folder does not exist."), 404)
+    found = folder_files(view.attachments, folder)
+    row = next((r for r in message.recipients if r.user_id == user.id), None)
+    if row is not None and message.sender_id != user.id:
+        row.downloads += 1
+    record(session, "message.download", actor=user, ip=ip, subject=message.id, folder_files=len(found.files))
+    session.commit()
+    return message, found
+
+
 def attachment_dek(message: Message, attachment: Attachment) -> bytes:
     if attachment.wrapped_dek is not None:
         return envelope.unwrap_dek(keyring(), f"upload:{attachment.id}",
@@ -356,11 +415,16 @@ def attachment_dek(message: Message, attachment: Attachment) -> bytes:
 
 
 def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
+    """The decrypted bytes [start, end) as a lazy iterator: keys are resolved now (while the app
+    context is there), storage is touched only when the response streams."""
     store = blob_store()
     dek = attachment_dek(message, attachment)
-    total = store.size(attachment.blob_key)
-    return stream.decrypt_range(lambda o, n: store.read_at(attachment.blob_key, o, n), total, dek,
-                                f"attachment:{attachment.id}", start, end)
+    blob, owner = attachment.blob_key, f"attachment:{attachment.id}"
+
+    def chunks():
+        total = store.size(blob)
+        yield from stream.decrypt_range(lambda o, n: store.read_at(blob, o, n), total, dek, owner, start, end)
+    return chunks()
 
 
 def audit_trail(session: Session, user: User, message_id: str) -> list:

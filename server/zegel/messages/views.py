@@ -15,8 +15,9 @@ from zegel.accounts.service import find_user_by_email
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db
 from zegel.messages import service
-from zegel.messages.downloads import attachment_response
+from zegel.messages.downloads import attachment_response, folder_response
 from zegel.messages.models import METHODS
+from zegel.uploads import service as uploads
 
 bp = Blueprint("messages", __name__)
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
@@ -106,7 +107,8 @@ def compose():
         try:
             sent = service.send_message(db.session, current_user, recipients=_recipient_rows(request.form),
                                         subject=request.form.get("subject", ""), body_html=body,
-                                        attachments=files, reply_to=reply_to,
+                                        attachments=files, upload_ids=request.form.getlist("upload"),
+                                        reply_to=reply_to,
                                         expires_at=_expiry(request.form.get("expires")), ip=client_ip())
         except AppError as exc:
             status, error = exc.status, exc.message
@@ -120,7 +122,8 @@ def compose():
     rows = max(COMPOSE_ROWS, _row_count(values))
     return render_template("messages/compose.html", form=form, error=error, rows=rows, methods=METHODS,
                            org_default=org.default_verification, values=values, active="compose",
-                           reply_to=reply_to, expiry_days=org.default_expiry_days), status
+                           reply_to=reply_to, expiry_days=org.default_expiry_days,
+                           uploads=uploads.describe(db.session, current_user, request.form.getlist("upload"))), status
 
 
 def _reply_values(message) -> dict:
@@ -220,3 +223,12 @@ def attachment(message_id: str, attachment_id: str):
     message, att = service.open_attachment(db.session, current_user, message_id, attachment_id, ip=client_ip(),
                                            count=request.range is None)
     return attachment_response(message, att)
+
+
+@bp.get("/messages/<message_id>/folder.zip")
+@login_required
+def folder(message_id: str):
+    """A folder that was attached whole, as one zip."""
+    message, found = service.open_folder(db.session, current_user, message_id, request.args.get("name", ""),
+                                         ip=client_ip())
+    return folder_response(message, found)

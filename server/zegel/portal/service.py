@@ -23,7 +23,8 @@ from zegel.errors import AppError
 from zegel.extensions import keyring
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
-from zegel.messages.service import AttachmentInput, check_attachments, closed_reason, is_closed, new_message
+from zegel.messages.service import (AttachmentInput, check_attachments, closed_reason, folder_files, is_closed,
+                                    new_message)
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -314,13 +315,21 @@ def find_attachment(session: Session, recipient: Recipient, message_id: str, att
     raise AppError("not_found", _l("This attachment does not exist or is no longer available."), 404)
 
 
-def record_download(session: Session, recipient: Recipient, message: Message, attachment: Attachment, *,
-                    ip: str) -> None:
+def find_folder(session: Session, recipient: Recipient, message_id: str, folder: str):
+    for item in conversation_for(session, recipient):
+        if item.message.id == message_id and not item.closed:
+            return item.message, folder_files(item.attachments, folder)
+    raise AppError("not_found", _l("This attachment does not exist or is no longer available."), 404)
+
+
+def record_download(session: Session, recipient: Recipient, message: Message, attachment: Attachment | None, *,
+                    ip: str, **details) -> None:
     row = next((r for r in message.recipients if r.email_key == recipient.email_key), None)
     if row is not None:
         row.downloads += 1
     record(session, "portal.download", subject=message.id, ip=ip, recipient=recipient.email_key,
-           attachment=attachment.id, organisation_id=message.conversation.organisation_id)
+           organisation_id=message.conversation.organisation_id,
+           **({"attachment": attachment.id} if attachment is not None else {}), **details)
     session.commit()
 
 

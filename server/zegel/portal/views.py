@@ -8,7 +8,7 @@ from flask_login import current_user
 from zegel.accounts.forms import PostForm, require_post_form
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
-from zegel.messages.downloads import attachment_response
+from zegel.messages.downloads import attachment_response, folder_response
 from zegel.messages.service import AttachmentInput, closed_reason, is_closed, view_message
 from zegel.messages import content
 from zegel.portal import service
@@ -143,6 +143,16 @@ def attachment(token: str, message_id: str, attachment_id: str):
     if request.range is None:  # the later parts of a resumed download are not another download
         service.record_download(db.session, recipient, message, att, ip=client_ip())
     return attachment_response(message, att)
+
+
+@bp.get("/<token>/folders/<message_id>.zip")
+def folder(token: str, message_id: str):
+    recipient = _verified_recipient(token)
+    if recipient is None:
+        raise AppError("not_found", _("This attachment does not exist or is no longer available."), 404)
+    message, found = service.find_folder(db.session, recipient, message_id, request.args.get("name", ""))
+    service.record_download(db.session, recipient, message, None, ip=client_ip(), folder_files=len(found.files))
+    return folder_response(message, found)
 
 
 @bp.post("/<token>/reply")

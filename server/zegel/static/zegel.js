@@ -9,7 +9,10 @@ document.addEventListener("DOMContentLoaded", () => {
     });
   }
   const compose = document.querySelector("form.compose");
-  if (compose) enhanceCompose(compose);
+  if (compose) {
+    enhanceCompose(compose);
+    enhanceUploads(compose);
+  }
 });
 
 function enhanceCompose(form) {
@@ -84,4 +87,263 @@ function enhanceCompose(form) {
       textarea.value = editor.innerText;
     });
   }
+}
+
+// Attachments up to 50 GB: each file goes to /api/v1/uploads/ with tus-js-client, in pieces, so it can
+// pause, survive a lost connection and continue after a reload (the same file chosen again is found by
+// its fingerprint). The form sends only the ids of finished uploads.
+function enhanceUploads(form) {
+  const zone = form.querySelector(".upload-zone");
+  if (!zone || !window.tus || !window.tus.isSupported) return; // the plain 25 MB file field stays
+  const texts = JSON.parse(zone.dataset.texts);
+  const endpoint = new URL(zone.dataset.endpoint, window.location.href).href;
+  const account = zone.dataset.account;
+  const list = form.querySelector("ul.uploads");
+  const plain = form.querySelector(".plain-attachments");
+  const send = form.querySelector('button[type="submit"]');
+  const sendWait = form.querySelector(".send-wait");
+  const filePicker = zone.querySelector(".file-picker");
+  const folderPicker = zone.querySelector(".folder-picker");
+  const PARALLEL = 3;
+  const CHUNK = 64 * 1024 * 1024; // one PATCH per 64 MB: finite requests, also through buffering proxies
+  const items = new Set();
+  zone.hidden = false;
+  plain.hidden = true;
+  plain.querySelector("input").disabled = true;
+  form.querySelector('label[for="attachments"]').htmlFor = filePicker.id;
+
+  const number = new Intl.NumberFormat(document.documentElement.lang || "nl", { maximumFractionDigits: 1 });
+  const fill = (template, values) => template.replace(/\{(\w+)\}/g, (_m, key) => String(values[key]));
+  const bytes = (n) => {
+    const units = ["B", "kB", "MB", "GB", "TB"];
+    let i = 0;
+    while (n >= 1000 && i < units.length - 1) { n /= 1000; i += 1; }
+    return `${number.format(n)} ${units[i]}`;
+  };
+  const duration = (s) => {
+    s = Math.max(1, Math.round(s));
+    if (s < 90) return fill(texts.seconds, { n: s });
+    if (s < 5400) return fill(texts.minutes, { n: Math.round(s / 60) });
+    return fill(texts.hours, { n: Math.floor(s / 3600), m: Math.round((s % 3600) / 60) });
+  };
+  const fingerprint = (path, file) => ["zegel", account, path, file.size, file.lastModified, endpoint].join("|");
+
+  function refreshSend() {
+    const busy = [...items].some((item) => item.state !== "done");
+    send.disabled = busy;
+    sendWait.hidden = !busy;
+    sendWait.textContent = texts.wait;
+  }
+
+  function schedule() {
+    let running = [...items].filter((item) => item.state === "uploading").length;
+    for (const item of items) {
+      if (running >= PARALLEL) break;
+      if (item.state === "queued") { item.begin(); running += 1; }
+    }
+    refreshSend();
+  }
+
+  function button(label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "link";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function terminate(url) {
+    return fetch(url, { method: "DELETE", headers: { "Tus-Resumable": "1.0.0" }, credentials: "same-origin" });
+  }
+
+  function finished(li, id) {
+    const input = document.createElement("input");
+    input.type = "hidden";
+    input.name = "upload";
+    input.value = id;
+    li.append(input);
+    li.querySelector(".actions")?.replaceChildren(button(texts.remove, () => {
+      terminate(new URL(id, endpoint).href);
+      li.remove();
+    }));
+  }
+
+  class Item {
+    constructor(file, path) {
+      this.state = "queued";
+      this.samples = [];
+      this.li = document.createElement("li");
+      this.li.className = "upload";
+      this.li.innerHTML = '<span class="name"></span> <span class="muted size"></span> <progress max="100" value="0"></progress> <span class="status"></span> <span class="actions"></span>';
+      this.li.querySelector(".name").textContent = path;
+      this.li.querySelector(".size").textContent = `(${bytes(file.size)})`;
+      this.progress = this.li.querySelector("progress");
+      this.status = this.li.querySelector(".status");
+      this.pauseButton = button(texts.pause, () => this.pause());
+      this.resumeButton = button(texts.resume, () => this.resume());
+      this.li.querySelector(".actions").append(this.pauseButton, this.resumeButton,
+                                               button(texts.cancel, () => this.cancel()));
+      this.show(texts.waiting);
+      list.append(this.li);
+      const metadata = { filename: file.name, filetype: file.type || "application/octet-stream" };
+      if (path !== file.name) metadata.relativePath = path;
+      this.upload = new window.tus.Upload(file, {
+        endpoint, metadata, chunkSize: CHUNK, removeFingerprintOnSuccess: true,
+        retryDelays: [0, 1000, 3000, 5000, 10000, 20000, 30000],
+        fingerprint: () => Promise.resolve(fingerprint(path, file)),
+        onProgress: (sent, total) => this.moved(sent, total),
+        onShouldRetry: (err) => {
+          const status = err.originalResponse ? err.originalResponse.getStatus() : 0;
+          const retry = (status < 400 || status >= 500 || status === 409 || status === 423) && navigator.onLine !== false;
+          if (retry) this.show(texts.retrying);
+          return retry;
+        },
+        onError: (err) => {
+          this.state = "error";
+          this.show(fill(texts.failed, { reason: (err && err.message ? err.message : String(err)).split("\n")[0].slice(0, 160) }));
+          schedule();
+        },
+        onSuccess: () => {
+          this.state = "done";
+          this.progress.value = 100;
+          this.show(texts.done);
+          this.li.classList.add("done");
+          finished(this.li, this.upload.url.split("/").pop());
+          items.delete(this);
+          schedule();
+        },
+      });
+      items.add(this);
+    }
+
+    show(text) {
+      this.status.textContent = text;
+      this.pauseButton.hidden = this.state !== "uploading" && this.state !== "queued";
+      this.resumeButton.hidden = this.state !== "paused" && this.state !== "error";
+    }
+
+    async begin() {
+      this.state = "uploading";
+      this.samples = [];
+      this.show(texts.starting);
+      const previous = await this.upload.findPreviousUploads();
+      if (previous.length) this.upload.resumeFromPreviousUpload(previous[0]);
+      if (this.state === "uploading") this.upload.start();
+    }
+
+    moved(sent, total) {
+      this.progress.value = total ? (100 * sent) / total : 100;
+      const now = performance.now();
+      this.samples.push([now, sent]);
+      while (this.samples.length > 2 && now - this.samples[0][0] > 5000) this.samples.shift();
+      if (now - (this.shownAt || 0) < 500) return;
+      this.shownAt = now;
+      const [t0, b0] = this.samples[0];
+      const speed = now > t0 ? ((sent - b0) * 1000) / (now - t0) : 0;
+      if (speed > 0) this.show(fill(texts.speed, { speed: bytes(speed), left: duration((total - sent) / speed) }));
+    }
+
+    pause() {
+      if (this.state === "uploading") this.upload.abort();
+      this.state = "paused";
+      this.show(texts.paused);
+      schedule();
+    }
+
+    resume() {
+      this.state = "queued";
+      this.show(texts.waiting);
+      schedule();
+    }
+
+    cancel() {
+      this.state = "cancelled";
+      items.delete(this);
+      this.li.remove();
+      this.upload.abort(true).catch(() => {}); // also removes what already arrived on the server
+      schedule();
+    }
+  }
+
+  function add(entries) {
+    for (const [file, path] of entries) new Item(file, path);
+    schedule();
+  }
+
+  // Uploads finished before the form came back (for instance with an error) can still be removed.
+  for (const li of list.querySelectorAll("li.upload.done")) {
+    const id = li.dataset.id;
+    const actions = document.createElement("span");
+    actions.className = "actions";
+    li.append(actions);
+    actions.append(button(texts.remove, () => { terminate(new URL(id, endpoint).href); li.remove(); }));
+  }
+
+  zone.querySelector(".pick-files").addEventListener("click", () => filePicker.click());
+  zone.querySelector(".pick-folder").addEventListener("click", () => folderPicker.click());
+  filePicker.addEventListener("change", () => {
+    add([...filePicker.files].map((file) => [file, file.name]));
+    filePicker.value = "";
+  });
+  folderPicker.addEventListener("change", () => {
+    add([...folderPicker.files].map((file) => [file, file.webkitRelativePath || file.name]));
+    folderPicker.value = "";
+  });
+
+  // Drag and drop, folders included (walked with the File System Entries API).
+  const readEntries = (reader) => new Promise((resolve, reject) => reader.readEntries(resolve, reject));
+  async function walk(entry, out) {
+    if (entry.isFile) {
+      const file = await new Promise((resolve, reject) => entry.file(resolve, reject));
+      out.push([file, entry.fullPath.replace(/^\//, "")]);
+    } else if (entry.isDirectory) {
+      const reader = entry.createReader();
+      for (let batch = await readEntries(reader); batch.length; batch = await readEntries(reader)) {
+        for (const child of batch) await walk(child, out);
+      }
+    }
+  }
+  for (const name of ["dragenter", "dragover"]) {
+    zone.addEventListener(name, (event) => { event.preventDefault(); zone.classList.add("dragover"); });
+  }
+  zone.addEventListener("dragleave", () => zone.classList.remove("dragover"));
+  zone.addEventListener("drop", async (event) => {
+    event.preventDefault();
+    zone.classList.remove("dragover");
+    const entries = [...event.dataTransfer.items].map((item) => item.webkitGetAsEntry && item.webkitGetAsEntry());
+    if (entries.every(Boolean)) {
+      const out = [];
+      for (const entry of entries) await walk(entry, out);
+      add(out);
+    } else {
+      add([...event.dataTransfer.files].map((file) => [file, file.name]));
+    }
+  });
+
+  form.addEventListener("submit", (event) => {
+    if (send.disabled) event.preventDefault();
+  });
+  window.addEventListener("online", () => {
+    for (const item of items) if (item.state === "error") item.resume();
+  });
+
+  // Uploads this browser started for this account and did not finish (a reload, a crash):
+  // choosing the same file again continues it; "Forget" throws it away.
+  const notice = zone.querySelector(".unfinished");
+  const storage = window.tus.defaultOptions.urlStorage;
+  storage.findAllUploads().then((stored) => {
+    const mine = stored.filter((entry) => entry.urlStorageKey.includes(`zegel|${account}|`));
+    if (!mine.length) return;
+    const names = mine.map((entry) => entry.metadata.relativePath || entry.metadata.filename).join(", ");
+    notice.textContent = fill(texts.unfinished, { names });
+    notice.append(" ", button(texts.forget, async () => {
+      for (const entry of mine) {
+        await storage.removeUpload(entry.urlStorageKey);
+        if (entry.uploadUrl) terminate(entry.uploadUrl).catch(() => {});
+      }
+      notice.hidden = true;
+    }));
+    notice.hidden = false;
+  });
 }

@@ -291,6 +291,19 @@ def claim(session: Session, user: User, upload_ids: list[str]) -> list[Upload]:
     return uploads
 
 
+def describe(session: Session, user: User, upload_ids: list[str]) -> list[dict]:
+    """The user's finished uploads among ``upload_ids`` with their names, for a compose form shown again."""
+    out = []
+    for upload_id in upload_ids[:1000]:
+        upload = session.get(Upload, upload_id)
+        if upload is None or upload.user_id != user.id or upload.completed_at is None or upload.expires_at <= utcnow():
+            continue
+        meta = metadata(upload)
+        out.append({"id": upload.id, "size": upload.length,
+                    "name": meta.get("relativePath") or meta.get("filename") or meta.get("name") or ""})
+    return out
+
+
 def remove_expired(session: Session, now: datetime | None = None) -> int:
     """Delete uploads past their expiry that never became an attachment, with their data."""
     now = now or utcnow()
