@@ -208,11 +208,13 @@ def worker():
 
 @main.command()
 def cleanup():
-    """Remove expired uploads and their data (the worker also does this every hour)."""
-    from zegel.uploads.service import remove_expired
+    """Remove expired uploads, the files of expired messages and blobs left by deleted messages
+    (the worker also does this every hour)."""
+    from zegel.housekeeping import clean_up
 
-    removed = _run(remove_expired)
-    click.echo(f"removed {removed} expired uploads")
+    done = _run(clean_up)
+    click.echo(f"removed {done['uploads']} expired uploads, {done['attachments']} files of expired messages, "
+               f"{done['blobs']} queued blobs")
 
 
 @main.group()

@@ -5,8 +5,8 @@ from tests.conftest import latest_code, latest_match, web_login
 
 
 def compose(client, recipients: list[dict], subject="Uitslag allergietest", body="Geachte heer, zie bijlage.",
-            files=None, expect=302):
-    data = {"subject": subject, "body_text": body, "rows": str(max(5, len(recipients)))}
+            files=None, uploads=(), extra: dict | None = None, expect=302):
+    data = {"subject": subject, "body_text": body, "rows": str(max(5, len(recipients))), **(extra or {})}
     for i, r in enumerate(recipients):
         data[f"r{i}_email"] = r["email"]
         data[f"r{i}_kind"] = r.get("kind", "to")
@@ -19,6 +19,8 @@ def compose(client, recipients: list[dict], subject="Uitslag allergietest", body
             data[f"r{i}_default"] = "1"
     if files:
         data["attachments"] = files
+    if uploads:
+        data["upload"] = list(uploads)
     resp = client.post_form("/compose", data, content_type="multipart/form-data")
     assert resp.status_code == expect, resp.get_data(as_text=True)[:3000]
     return resp

@@ -110,13 +110,13 @@ class Worker:
         return total
 
     def housekeeping(self) -> None:
-        """Hourly: remove expired uploads (what `zegel cleanup` does)."""
-        from zegel.uploads.service import remove_expired
+        """Hourly: what `zegel cleanup` does."""
+        from zegel.housekeeping import clean_up
         with self.app.app_context():
             from zegel.extensions import db
-            removed = remove_expired(db.session)
-        if removed:
-            log.info("removed %d expired uploads", removed)
+            done = clean_up(db.session)
+        if any(done.values()):
+            log.info("housekeeping: %s", done)
 
     def run_forever(self, stop: threading.Event, poll_seconds: float) -> None:
         log.info("delivery worker started")

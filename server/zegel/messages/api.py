@@ -31,7 +31,8 @@ def message_json(view: service.MessageView) -> dict:
                         "notified_at": _iso(r.notified_at), "read_at": _iso(r.first_read_at),
                         "revoked": r.revoked_at is not None, "downloads": r.downloads,
                         "verify_failures": r.verify_failures} for r in m.recipients] if view.mine else [],
-        "attachments": [{"id": a.id, "name": name, "size": a.size} for a, name in view.attachments],
+        "attachments": [{"id": a.id, "name": name, "size": a.size, "removed": a.removed_at is not None}
+                        for a, name in view.attachments],
     }
 
 
@@ -103,6 +104,13 @@ def conversations():
 def _after(message_id: str):
     message = service.get_message(db.session, g.api_user, message_id)
     return jsonify(message_json(service.view_message(message, g.api_user.id)))
+
+
+@bp.delete("/messages/<message_id>")
+@bearer_required
+def delete(message_id: str):
+    service.delete_message(db.session, g.api_user, message_id, ip=client_ip())
+    return "", 204
 
 
 @bp.post("/messages/<message_id>/revoke")

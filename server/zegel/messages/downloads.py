@@ -35,7 +35,8 @@ def attachment_response(message: Message, attachment: Attachment) -> Response:
     dek = content.message_dek(keyring(), message)
     name = content.open_text(dek, message.id, f"attachment-name:{attachment.id}", attachment.name_ct)
     etag = f'"{attachment.id}"'  # attachments never change, so their id is a strong validator
-    headers = {"Accept-Ranges": "bytes", "ETag": etag, "Content-Disposition": content_disposition(name),
+    # A file from an attached folder is saved under its own name, not its path in the folder.
+    headers = {"Accept-Ranges": "bytes", "ETag": etag, "Content-Disposition": content_disposition(name.rsplit("/", 1)[-1]),
                "X-Content-Type-Options": "nosniff", "Cache-Control": "private, no-store"}
     bounds = _requested_range(attachment.size, etag)
     if bounds is False:

@@ -49,8 +49,11 @@ class Message(Base):
     revoked_at: Mapped[datetime | None] = mapped_column(default=None)
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
-    recipients: Mapped[list["Recipient"]] = relationship(back_populates="message", order_by="Recipient.position")
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", order_by="Attachment.position")
+    # Deleting a message deletes its recipients and attachments (the database cascades too).
+    recipients: Mapped[list["Recipient"]] = relationship(back_populates="message", order_by="Recipient.position",
+                                                         cascade="all, delete-orphan", passive_deletes=True)
+    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", order_by="Attachment.position",
+                                                           cascade="all, delete-orphan", passive_deletes=True)
 
 
 class Recipient(Base):
@@ -100,6 +103,8 @@ class Attachment(Base):
     kek_id: Mapped[int | None] = mapped_column(Integer, default=None)
     wrapped_dek: Mapped[bytes | None] = mapped_column(LargeBinary, default=None)
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    # Set when the file's data was deleted because the message expired; the name stays for the record.
+    removed_at: Mapped[datetime | None] = mapped_column(default=None, index=True)
 
     message: Mapped[Message] = relationship(back_populates="attachments")
 

@@ -8,7 +8,7 @@ from datetime import datetime, timedelta
 from flask import current_app, render_template
 from flask_babel import force_locale, gettext
 from flask_babel import lazy_gettext as _l
-from sqlalchemy import select
+from sqlalchemy import delete, func, select, update
 from sqlalchemy.orm import Session
 
 from zegel.accounts import passwords
@@ -384,6 +384,7 @@ def open_attachment(session: Session, user: User, message_id: str, attachment_id
     row = next((r for r in message.recipients if r.user_id == user.id), None)
     if attachment is None or (message.sender_id != user.id and closed_reason(message, row)):
         raise AppError("not_found", _l("This attachment does not exist."), 404)
+    check_not_removed(attachment)
     if count:
         if row is not None and message.sender_id != user.id:
             row.downloads += 1
@@ -399,12 +400,19 @@ def open_folder(session: Session, user: User, message_id: str, folder: str, *, i
     if view.closed:
         raise AppError("not_found", _l("This folder does not exist."), 404)
     found = folder_files(view.attachments, folder)
+    for att, _path in found.files:
+        check_not_removed(att)
     row = next((r for r in message.recipients if r.user_id == user.id), None)
     if row is not None and message.sender_id != user.id:
         row.downloads += 1
     record(session, "message.download", actor=user, ip=ip, subject=message.id, folder_files=len(found.files))
     session.commit()
     return message, found
+
+
+def check_not_removed(attachment: Attachment) -> None:
+    if attachment.removed_at is not None:
+        raise AppError("attachment_removed", _l("This file was deleted when the message expired."), 410)
 
 
 def attachment_dek(message: Message, attachment: Attachment) -> bytes:
@@ -462,6 +470,49 @@ def _own_message(session: Session, user: User, message_id: str) -> Message:
     if message.sender_id != user.id:
         raise AppError("forbidden", _l("Only the sender can do this."), 403)
     return message
+
+
+def delete_message(session: Session, user: User, message_id: str, *, ip: str = "") -> str:
+    """The sender deletes a message for everyone: content, recipients' links and the files' data.
+    Returns the conversation id; the conversation goes too when nothing is left in it."""
+    from zegel.delivery.models import PENDING, OutboxJob
+    from zegel.storage import deletions
+    message = _own_message(session, user, message_id)
+    conversation = message.conversation
+    keys = [a.blob_key for a in message.attachments if a.removed_at is None]
+    deletions.schedule(session, keys)
+    # Notifications not sent yet would point at a message that is gone.
+    job_ids = [r.notify_job_id for r in message.recipients if r.notify_job_id]
+    if job_ids:
+        session.execute(delete(OutboxJob).where(OutboxJob.id.in_(job_ids), OutboxJob.status == PENDING))
+    session.execute(update(Message).where(Message.reply_to_id == message.id).values(reply_to_id=None))
+    record(session, "message.deleted", actor=user, ip=ip, subject=message.id, conversation=conversation.id,
+           attachments=len(message.attachments))
+    session.delete(message)
+    session.flush()
+    remaining = session.scalar(select(func.count()).select_from(Message)
+                               .where(Message.conversation_id == conversation.id))
+    if not remaining:
+        session.delete(conversation)
+    session.commit()
+    deletions.run(session, only=keys)  # what storage refuses now, housekeeping retries
+    return conversation.id
+
+
+def remove_expired_attachments(session: Session, now: datetime | None = None, limit: int = 500) -> int:
+    """Delete the files of expired messages (the names stay, marked as removed); run by housekeeping."""
+    from zegel.storage import deletions
+    now = now or utcnow()
+    expired = session.scalars(select(Attachment).join(Message).where(
+        Message.expires_at <= now, Attachment.removed_at.is_(None)).limit(limit)).all()
+    for att in expired:
+        att.removed_at = now
+        record(session, "attachment.removed", subject=att.message_id, attachment=att.id, reason="expired",
+               organisation_id=att.message.conversation.organisation_id)
+    deletions.schedule(session, [att.blob_key for att in expired])
+    session.commit()
+    deletions.run(session, only=[att.blob_key for att in expired])
+    return len(expired)
 
 
 def set_message_revoked(session: Session, user: User, message_id: str, revoked: bool, *, ip: str = "") -> Message:

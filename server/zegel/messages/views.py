@@ -201,6 +201,18 @@ def restore(message_id: str):
         db.session, current_user, message_id, False, ip=client_ip()), _("The message is available again."))
 
 
+@bp.post("/messages/<message_id>/delete")
+@login_required
+def delete(message_id: str):
+    require_post_form()
+    conversation_id = service.delete_message(db.session, current_user, message_id, ip=client_ip())
+    from flask import flash
+    flash(_("The message and its files have been deleted."), "info")
+    if db.session.get(service.Conversation, conversation_id) is not None:
+        return redirect(url_for("messages.conversation", conversation_id=conversation_id))
+    return redirect(url_for("messages.sent"))
+
+
 @bp.post("/messages/<message_id>/recipients/<recipient_id>/revoke")
 @login_required
 def revoke_recipient(message_id: str, recipient_id: str):

@@ -23,8 +23,8 @@ from zegel.errors import AppError
 from zegel.extensions import keyring
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
-from zegel.messages.service import (AttachmentInput, check_attachments, closed_reason, folder_files, is_closed,
-                                    new_message)
+from zegel.messages.service import (AttachmentInput, check_attachments, check_not_removed, closed_reason,
+                                    folder_files, is_closed, new_message)
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5
@@ -311,6 +311,7 @@ def find_attachment(session: Session, recipient: Recipient, message_id: str, att
         if item.message.id == message_id and not item.closed:
             att = next((a for a, _name in item.attachments if a.id == attachment_id), None)
             if att is not None:
+                check_not_removed(att)
                 return item.message, att
     raise AppError("not_found", _l("This attachment does not exist or is no longer available."), 404)
 
@@ -318,7 +319,10 @@ def find_attachment(session: Session, recipient: Recipient, message_id: str, att
 def find_folder(session: Session, recipient: Recipient, message_id: str, folder: str):
     for item in conversation_for(session, recipient):
         if item.message.id == message_id and not item.closed:
-            return item.message, folder_files(item.attachments, folder)
+            found = folder_files(item.attachments, folder)
+            for att, _path in found.files:
+                check_not_removed(att)
+            return item.message, found
     raise AppError("not_found", _l("This attachment does not exist or is no longer available."), 404)
 
 
