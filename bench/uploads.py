@@ -13,6 +13,7 @@ import os
 import re
 import signal
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -108,11 +109,27 @@ def sms_code(url: str) -> str:
     raise SystemExit("no login code in the dev outbox")
 
 
+def web_login(url: str) -> requests.Session:
+    """Anna's browser session (downloads in the mailbox use the session cookie)."""
+    web = requests.Session()
+    page = web.get(f"{url}/login").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    web.post(f"{url}/login", data={"csrf_token": token, "email": "anna@demo.test", "password": "zegel-demo-2026"})
+    time.sleep(1.5)
+    page = web.get(f"{url}/login/verify").text
+    token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
+    web.post(f"{url}/login/verify", data={"csrf_token": token, "code": sms_code(url)})
+    return web
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--size", type=parse_size, default=parse_size("2GiB"))
+    parser.add_argument("--repeat", type=int, default=3, help="transfers per side; medians are compared")
     args = parser.parse_args()
-    work = Path(tempfile.mkdtemp(prefix="zegel-bench-", dir=os.environ.get("BENCH_DIR", str(ROOT / "var"))))
+    bench_dir = Path(os.environ.get("BENCH_DIR", str(ROOT / "var")))
+    bench_dir.mkdir(parents=True, exist_ok=True)
+    work = Path(tempfile.mkdtemp(prefix="zegel-bench-", dir=bench_dir))
     src = work / "source.bin"
     source_file(src, args.size)
     env = {**os.environ, "ZEGEL_VAR_DIR": str(work / "zegel"), "ZEGEL_DEV_OUTBOX": "1", "ZEGEL_DATABASE_URL": "",
@@ -130,46 +147,50 @@ def main() -> None:
     try:
         wait_up(f"{zurl}/login")
         wait_up(f"{burl}/blob")
-        # Baseline: the same bytes through a plain write and read.
-        with open(src, "rb") as fh:
-            base_up = timed(lambda: requests.put(f"{burl}/blob", data=fh).raise_for_status())
-        base_down = timed(lambda: drain(requests.get(f"{burl}/blob", stream=True)))
-
         challenge = requests.post(f"{zurl}/api/v1/auth/login",
                                   json={"email": "anna@demo.test", "password": "zegel-demo-2026"}).json()
         tokens = requests.post(f"{zurl}/api/v1/auth/verify",
                                json={"challenge_id": challenge["challenge_id"], "code": sms_code(zurl)}).json()
         auth = {"Authorization": f"Bearer {tokens['access_token']}", "Tus-Resumable": "1.0.0"}
+        web = web_login(zurl)
         sampler = RssSampler(os.getpgid(zegel.pid))
         rss_before = sampler.current()
         sampler.start()
-        location = requests.post(f"{zurl}/api/v1/uploads/", headers={**auth, "Upload-Length": str(args.size)}
-                                 ).headers["Location"]
 
-        def upload():
+        def base_upload():
+            with open(src, "rb") as fh:
+                requests.put(f"{burl}/blob", data=fh).raise_for_status()
+
+        uploads = []
+
+        def zegel_upload():
+            location = requests.post(f"{zurl}/api/v1/uploads/", headers={**auth, "Upload-Length": str(args.size)}
+                                     ).headers["Location"]
             with open(src, "rb") as fh:
                 resp = requests.patch(location, data=fh, headers={
                     **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
             assert resp.headers.get("Upload-Offset") == str(args.size), resp.text
+            uploads.append(location)
 
-        zegel_up = timed(upload)
-        upload_id = location.rsplit("/", 1)[1]
-        sent = requests.post(f"{zurl}/api/v1/messages", headers=auth, json={
-            "subject": "bench", "attachments": [upload_id],
-            "recipients": [{"email": "bram@demo.test", "verification": {"method": "account"}}]}).json()
-        web = requests.Session()
-        page = web.get(f"{zurl}/login").text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        web.post(f"{zurl}/login", data={"csrf_token": token, "email": "anna@demo.test",
-                                        "password": "zegel-demo-2026"})
-        time.sleep(1.5)
-        page = web.get(f"{zurl}/login/verify").text
-        token = re.search(r'name="csrf_token" type="hidden" value="([^"]+)"', page).group(1)
-        web.post(f"{zurl}/login/verify", data={"csrf_token": token, "code": sms_code(zurl)})
-        got = {}
-        zegel_down = timed(lambda: got.update(n=drain(web.get(
-            f"{zurl}/messages/{sent['id']}/attachments/{upload_id}", stream=True))))
-        assert got["n"] == args.size, got
+        # Transfers alternate between the two servers and each is repeated, so a burst of noise on
+        # this shared machine hits both sides; the medians are compared.
+        times = {"base_up": [], "zegel_up": [], "base_down": [], "zegel_down": []}
+        download_url = None
+        for round_ in range(args.repeat):
+            times["base_up"].append(timed(base_upload))
+            times["zegel_up"].append(timed(zegel_upload))
+            if download_url is None:
+                upload_id = uploads[0].rsplit("/", 1)[1]
+                sent = requests.post(f"{zurl}/api/v1/messages", headers=auth, json={
+                    "subject": "bench", "attachments": [upload_id],
+                    "recipients": [{"email": "bram@demo.test", "verification": {"method": "account"}}]}).json()
+                download_url = f"{zurl}/messages/{sent['id']}/attachments/{upload_id}"
+            else:  # keep the disk from filling up: only the first upload is needed
+                requests.delete(uploads[-1], headers=auth).raise_for_status()
+            times["base_down"].append(timed(lambda: drain(requests.get(f"{burl}/blob", stream=True))))
+            got = {}
+            times["zegel_down"].append(timed(lambda: got.update(n=drain(web.get(download_url, stream=True)))))
+            assert got["n"] == args.size, got
         sampler.stop.set()
         sampler.join()
     finally:
@@ -178,16 +199,18 @@ def main() -> None:
             proc.wait(timeout=30)
         for path in work.rglob("*.bin"):
             path.unlink(missing_ok=True)
+    base_up, zegel_up, base_down, zegel_down = (statistics.median(times[k]) for k in
+                                                ("base_up", "zegel_up", "base_down", "zegel_down"))
     mib = args.size / 1024 ** 2
     result = {
-        "size_bytes": args.size,
+        "size_bytes": args.size, "repeat": args.repeat,
         "baseline_upload_mib_s": round(mib / base_up, 1), "zegel_upload_mib_s": round(mib / zegel_up, 1),
         "baseline_download_mib_s": round(mib / base_down, 1), "zegel_download_mib_s": round(mib / zegel_down, 1),
         "upload_ratio": round(base_up / zegel_up, 3), "download_ratio": round(base_down / zegel_down, 3),
         "rss_before_mb": round(rss_before / 1024 ** 2, 1), "rss_peak_mb": round(sampler.peak / 1024 ** 2, 1),
         "rss_growth_mb": round((sampler.peak - rss_before) / 1024 ** 2, 1),
     }
-    print(f"size {mib:.0f} MiB")
+    print(f"size {mib:.0f} MiB, medians of {args.repeat} transfers per side")
     print(f"upload   baseline {result['baseline_upload_mib_s']} MiB/s, zegel {result['zegel_upload_mib_s']} MiB/s, "
           f"ratio {result['upload_ratio']} (target >= 0.8)")
     print(f"download baseline {result['baseline_download_mib_s']} MiB/s, zegel {result['zegel_download_mib_s']} MiB/s, "

@@ -90,6 +90,7 @@ def test_sigkill_mid_patch_then_resume(server, tmp_path):
         while sent < SIZE:
             yield data[sent:sent + 256 * 1024]
             sent += 256 * 1024
+            time.sleep(0.05)  # 12 MiB in about 2.5 s: long enough for the once-a-second checkpoint
             if sent >= 12 * 1024 * 1024:
                 half_sent.set()
                 time.sleep(30)  # the server dies while we are still sending
@@ -110,7 +111,7 @@ def test_sigkill_mid_patch_then_resume(server, tmp_path):
     server.start()
     auth = bearer(server.url)
     offset = int(requests.head(url, headers={**TUS, **auth}).headers["Upload-Offset"])
-    # Saved at least at the 8 MiB checkpoint, on a chunk boundary: not back to zero.
+    # Saved at least at a checkpoint (8 MiB and a second), on a chunk boundary: not back to zero.
     assert offset >= upload_service.CHECKPOINT_BYTES and offset % 65536 == 0
     resp = requests.patch(url, data=data[offset:], headers={**TUS, **auth, "Upload-Offset": str(offset),
                                                             "Content-Type": "application/offset+octet-stream"})

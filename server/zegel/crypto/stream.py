@@ -141,7 +141,8 @@ def decrypt_range(read_at: Callable[[int, int], bytes], total_size: int, dek: by
     for batch_start in range(first, stop + 1, batch):
         batch_stop = min(stop, batch_start + batch - 1)
         offset = HEADER.size + batch_start * per
-        data = read_at(offset, min((batch_stop - batch_start + 1) * per, total_size - offset))
+        data = memoryview(read_at(offset, min((batch_stop - batch_start + 1) * per, total_size - offset)))
+        parts = []
         for index in range(batch_start, batch_stop + 1):
             piece = data[(index - batch_start) * per:(index - batch_start + 1) * per]
             try:
@@ -151,7 +152,10 @@ def decrypt_range(read_at: Callable[[int, int], bytes], total_size: int, dek: by
             lo = start - index * chunk_size if index == first else 0
             hi = min(len(plain), end - index * chunk_size)
             if hi > lo:
-                yield plain[lo:hi]
+                parts.append(plain[lo:hi])
+        # One piece per batch: a web server writes each piece with its own system call, and
+        # 64 KiB writes cost a third of the download speed.
+        yield b"".join(parts)
 
 
 def decrypt_bytes(dek: bytes, owner: str, blob: bytes) -> bytes:

@@ -15,6 +15,7 @@ import errno
 import hashlib
 import json
 import os
+import time
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from email.utils import format_datetime
@@ -41,9 +42,11 @@ from zegel.uploads.models import Upload
 MAX_SIZE = 50 * 1024 ** 3
 EXPIRY = timedelta(hours=24)
 READ_SIZE = 256 * 1024
-# Without a checksum, the offset is saved every this many bytes while a long PATCH streams, so even a
-# killed server process resumes close to where it stopped.
+# Without a checksum, the offset is saved while a long PATCH streams, so even a killed server process
+# resumes close to where it stopped: after at least this many bytes and this many seconds (each save
+# waits for the disk, so on a fast link it happens about once a second rather than every 8 MiB).
 CHECKPOINT_BYTES = 8 * 1024 * 1024
+CHECKPOINT_SECONDS = 1.0
 STREAM_CHUNK = stream.CHUNK_SIZE
 
 
@@ -205,11 +208,11 @@ def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | 
     chunked = snap.offset - len(pending)  # plaintext bytes inside whole chunks
     index = chunked // size
     start_at = cipher.offset_of(index)
-    digest = hashlib.new(checksum[0] if checksum else "sha256")
+    digest = hashlib.new(checksum[0]) if checksum else None  # hashing costs a third of the time: only on request
     remaining = snap.length - snap.offset
     # A request with a checksum is kept whole or not at all, so it saves no offsets on the way.
     checkpoint = checkpoint if checksum is None else None
-    safe_at, saved = start_at, chunked  # what a failure rolls back to
+    safe_at, saved, saved_at = start_at, chunked, time.monotonic()  # what a failure rolls back to
     with open(spool_path(snap.id), "r+b") as fh:
         fh.truncate(start_at)  # bytes of an earlier interrupted request beyond the last whole chunk
         fh.seek(start_at)
@@ -227,18 +230,20 @@ def write_body(snap: Snapshot, body: BinaryIO, *, checksum: tuple[str, bytes] | 
                 if len(piece) > remaining:
                     raise AppError("too_large", _l("More data than Upload-Length."), 413)
                 remaining -= len(piece)
-                digest.update(piece)
+                if digest is not None:
+                    digest.update(piece)
                 pending += piece
                 while len(pending) >= size and chunked + size < snap.length:
                     fh.write(cipher.encrypt(index, bytes(pending[:size]), last=False))
                     del pending[:size]
                     index += 1
                     chunked += size
-                if checkpoint is not None and chunked - saved >= CHECKPOINT_BYTES:
+                if (checkpoint is not None and chunked - saved >= CHECKPOINT_BYTES
+                        and time.monotonic() - saved_at >= CHECKPOINT_SECONDS):
                     fh.flush()
                     os.fsync(fh.fileno())
                     checkpoint(chunked)
-                    safe_at, saved = fh.tell(), chunked
+                    safe_at, saved, saved_at = fh.tell(), chunked, time.monotonic()
             if chunked + len(pending) == snap.length:
                 fh.write(cipher.encrypt(index, bytes(pending), last=True))  # the final chunk
                 chunked, pending = snap.length, bytearray()
