@@ -11,6 +11,7 @@ import argparse
 import json
 import os
 import re
+import shutil
 import signal
 import socket
 import statistics
@@ -79,12 +80,26 @@ class RssSampler(threading.Thread):
             time.sleep(0.1)
 
 
-def source_file(path: Path, size: int) -> None:
+class Source:
+    """``size`` bytes to send, made on the fly (a 1 MiB random block over and over), so a 20 GiB run
+    needs no 20 GiB source file; requests sends it with a Content-Length because it has a length."""
+
     block = os.urandom(1024 * 1024)
-    with open(path, "wb") as fh:
-        for _ in range(size // len(block)):
-            fh.write(block)
-        fh.write(block[: size % len(block)])
+
+    def __init__(self, size: int):
+        self.size, self.pos = size, 0
+
+    def __len__(self) -> int:
+        return self.size - self.pos
+
+    def read(self, n: int = -1) -> bytes:
+        n = len(self) if n is None or n < 0 else min(n, len(self))
+        start = self.pos % len(self.block)
+        piece = self.block[start:start + n]
+        while len(piece) < n:
+            piece += self.block[: n - len(piece)]
+        self.pos += n
+        return piece
 
 
 def timed(fn) -> float:
@@ -130,8 +145,6 @@ def main() -> None:
     bench_dir = Path(os.environ.get("BENCH_DIR", str(ROOT / "var")))
     bench_dir.mkdir(parents=True, exist_ok=True)
     work = Path(tempfile.mkdtemp(prefix="zegel-bench-", dir=bench_dir))
-    src = work / "source.bin"
-    source_file(src, args.size)
     env = {**os.environ, "ZEGEL_VAR_DIR": str(work / "zegel"), "ZEGEL_DEV_OUTBOX": "1", "ZEGEL_DATABASE_URL": "",
            "ZEGEL_KEYRING_PATH": "", "ZEGEL_RATELIMIT_ENABLED": "0", "BASELINE_FILE": str(work / "baseline.bin")}
     py = sys.executable
@@ -158,17 +171,15 @@ def main() -> None:
         sampler.start()
 
         def base_upload():
-            with open(src, "rb") as fh:
-                requests.put(f"{burl}/blob", data=fh).raise_for_status()
+            requests.put(f"{burl}/blob", data=Source(args.size)).raise_for_status()
 
         uploads = []
 
         def zegel_upload():
             location = requests.post(f"{zurl}/api/v1/uploads/", headers={**auth, "Upload-Length": str(args.size)}
                                      ).headers["Location"]
-            with open(src, "rb") as fh:
-                resp = requests.patch(location, data=fh, headers={
-                    **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
+            resp = requests.patch(location, data=Source(args.size), headers={
+                **auth, "Upload-Offset": "0", "Content-Type": "application/offset+octet-stream"})
             assert resp.headers.get("Upload-Offset") == str(args.size), resp.text
             uploads.append(location)
 
@@ -197,8 +208,7 @@ def main() -> None:
         for proc in (zegel, baseline):
             os.killpg(proc.pid, signal.SIGTERM)
             proc.wait(timeout=30)
-        for path in work.rglob("*.bin"):
-            path.unlink(missing_ok=True)
+        shutil.rmtree(work, ignore_errors=True)
     base_up, zegel_up, base_down, zegel_down = (statistics.median(times[k]) for k in
                                                 ("base_up", "zegel_up", "base_down", "zegel_down"))
     mib = args.size / 1024 ** 2

@@ -247,6 +247,10 @@ def test_only_finished_own_uploads_can_be_attached(live, auth, client, worker, b
     assert client.post("/api/v1/messages", json=body, headers=other).status_code == 404
     body["attachments"] = [unfinished, unfinished]
     assert client.post("/api/v1/messages", json=body, headers=auth).status_code == 400
+    for bad in (5, "abc", [1], {"id": unfinished}, [f"id-{i}" for i in range(1001)]):
+        body["attachments"] = bad
+        resp = client.post("/api/v1/messages", json=body, headers=auth)
+        assert resp.status_code == 400, (bad, resp.get_json())
 
 
 def test_expired_uploads_are_cleaned_up(live, auth, app, session, config, database_url, keyring_file):

@@ -218,9 +218,7 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     body_html = content.clean_body(body_html)
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
-    if len(upload_ids or ()) > MAX_UPLOADED_FILES:
-        raise AppError("too_many_attachments", _l("Add at most %(n)d files.", n=MAX_UPLOADED_FILES), 400)
-    uploads = claim(session, sender, upload_ids) if upload_ids else []
+    uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES) if upload_ids else []
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)

@@ -283,10 +283,12 @@ def finish_append(session: Session, user: User, upload_id: str, new_offset: int,
     return upload
 
 
-def claim(session: Session, user: User, upload_ids: list[str]) -> list[Upload]:
+def claim(session: Session, user: User, upload_ids: list[str], *, limit: int) -> list[Upload]:
     """The user's finished uploads, to become attachments; they are consumed with the message."""
     if not isinstance(upload_ids, list) or not all(isinstance(i, str) for i in upload_ids):
         raise AppError("invalid_field", _l("attachments must be a list of upload ids."), 400)
+    if len(upload_ids) > limit:
+        raise AppError("too_many_attachments", _l("Add at most %(n)d files.", n=limit), 400)
     if len(set(upload_ids)) != len(upload_ids):
         raise AppError("invalid_field", _l("An upload is attached twice."), 400)
     uploads = [get(session, user, upload_id) for upload_id in upload_ids]
