@@ -78,15 +78,42 @@ def test_large_upload_survives_a_reload_and_arrives_intact(browser, live_server,
     notice = page.locator(".unfinished")
     assert notice.is_visible() and "scan archief.bin" in notice.inner_text()
     screenshot(page, "desktop-compose-unfinished")
-    _throttle(page, 200)
+    _throttle(page, 40)
     page.get_by_label("Bestanden kiezen").set_input_files(big)
     page.wait_for_function("() => document.querySelector('li.upload progress')?.value > 0")
     resumed_at = page.evaluate("document.querySelector('li.upload progress').value")
     assert resumed_at >= 20, resumed_at  # it did not start from zero
+    assert notice.is_hidden()  # nothing left to remind of
+
+    # Pause: nothing moves until Resume.
+    item.get_by_role("button", name="Pauzeren").click()
+    assert item.locator(".status").inner_text() == "Gepauzeerd"
+    paused_at = page.evaluate("document.querySelector('li.upload progress').value")
+    page.wait_for_timeout(1000)
+    assert page.evaluate("document.querySelector('li.upload progress').value") == paused_at
+    assert page.get_by_role("button", name="Verzenden").is_disabled()
+    item.get_by_role("button", name="Hervatten").click()
+    page.wait_for_function(f"() => document.querySelector('li.upload progress').value > {paused_at + 2}")
+
+    # The connection fails for a while (every PATCH is cut off): the upload says so and goes on by itself.
+    def cut(route):
+        if route.request.method == "PATCH":
+            route.abort("connectionreset")
+        else:
+            route.continue_()
+    page.route("**/api/v1/uploads/**", cut)
+    item.locator(".status").filter(has_text="Verbinding verbroken").wait_for(timeout=30_000)
+    screenshot(page, "desktop-compose-retrying")
+    page.unroute("**/api/v1/uploads/**")
+    _throttle(page, 200)
     page.get_by_label("Map kiezen").set_input_files(folder)
-    page.locator("li.upload.done").nth(2).wait_for(timeout=120_000)
-    assert page.locator("li.upload.done").count() == 3
-    assert _uploads_created(app, live_user["email"]) == 3  # the big one was created once, not twice
+    # Dropped on the upload area (a synthetic drop: Chromium gives it files, no folder entries).
+    page.locator(".upload-zone").dispatch_event("drop", {"dataTransfer": page.evaluate_handle(
+        "() => { const dt = new DataTransfer(); dt.items.add(new File(['gesleept'], 'gesleept.txt',"
+        " {type: 'text/plain'})); return dt; }")})
+    page.locator("li.upload.done").nth(3).wait_for(timeout=120_000)
+    assert page.locator("li.upload.done").count() == 4
+    assert _uploads_created(app, live_user["email"]) == 4  # the big one was created once, not twice
     assert page.get_by_role("button", name="Verzenden").is_enabled()
 
     page.get_by_label("E-mailadres van ontvanger 1").fill(recipient)
@@ -99,6 +126,7 @@ def test_large_upload_survives_a_reload_and_arrives_intact(browser, live_server,
     page.wait_for_url("**/conversations/**")
     assert page.get_by_role("link", name="scan archief.bin").is_visible()
     assert page.get_by_role("link", name="Röntgenfoto's.zip").is_visible()
+    assert page.get_by_role("link", name="gesleept.txt").is_visible()
     screenshot(page, "desktop-conversation-large")
 
     # The recipient verifies with the password and downloads the file and the folder.

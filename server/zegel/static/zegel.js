@@ -201,7 +201,11 @@ function enhanceUploads(form) {
         },
         onError: (err) => {
           this.state = "error";
-          this.show(fill(texts.failed, { reason: (err && err.message ? err.message : String(err)).split("\n")[0].slice(0, 160) }));
+          if (navigator.onLine === false) {
+            this.show(texts.retrying); // the "online" event below resumes it
+          } else {
+            this.show(fill(texts.failed, { reason: (err && err.message ? err.message : String(err)).split("\n")[0].slice(0, 160) }));
+          }
           schedule();
         },
         onSuccess: () => {
@@ -228,7 +232,10 @@ function enhanceUploads(form) {
       this.samples = [];
       this.show(texts.starting);
       const previous = await this.upload.findPreviousUploads();
-      if (previous.length) this.upload.resumeFromPreviousUpload(previous[0]);
+      if (previous.length) {
+        this.upload.resumeFromPreviousUpload(previous[0]);
+        resumed(previous[0].urlStorageKey);
+      }
       if (this.state === "uploading") this.upload.start();
     }
 
@@ -332,18 +339,27 @@ function enhanceUploads(form) {
   // choosing the same file again continues it; "Forget" throws it away.
   const notice = zone.querySelector(".unfinished");
   const storage = window.tus.defaultOptions.urlStorage;
-  storage.findAllUploads().then((stored) => {
-    const mine = stored.filter((entry) => entry.urlStorageKey.includes(`zegel|${account}|`));
-    if (!mine.length) return;
-    const names = mine.map((entry) => entry.metadata.relativePath || entry.metadata.filename).join(", ");
+  let unfinished = [];
+  function showUnfinished() {
+    notice.hidden = !unfinished.length;
+    if (!unfinished.length) return;
+    const names = unfinished.map((entry) => entry.metadata.relativePath || entry.metadata.filename).join(", ");
     notice.textContent = fill(texts.unfinished, { names });
     notice.append(" ", button(texts.forget, async () => {
-      for (const entry of mine) {
+      for (const entry of unfinished) {
         await storage.removeUpload(entry.urlStorageKey);
         if (entry.uploadUrl) terminate(entry.uploadUrl).catch(() => {});
       }
-      notice.hidden = true;
+      unfinished = [];
+      showUnfinished();
     }));
-    notice.hidden = false;
+  }
+  function resumed(key) { // chosen again: no longer something to remind of
+    unfinished = unfinished.filter((entry) => entry.urlStorageKey !== key);
+    showUnfinished();
+  }
+  storage.findAllUploads().then((stored) => {
+    unfinished = stored.filter((entry) => entry.urlStorageKey.includes(`zegel|${account}|`));
+    showUnfinished();
   });
 }
