@@ -114,6 +114,7 @@ class Config:
     storage_url: str
     s3_endpoint_url: str | None
     s3_region: str
+    upload_expiry_hours: int = 24
 
     @property
     def https(self) -> bool:
@@ -251,6 +252,7 @@ class Config:
             storage_url=storage_url,
             s3_endpoint_url=s3_endpoint,
             s3_region=s3_region,
+            upload_expiry_hours=_int(env, "ZEGEL_UPLOAD_EXPIRY_HOURS", 24, 1, 720),
         )
         values.update(overrides)
         return cls(**values)

@@ -175,7 +175,9 @@ def test_expired_uploads_answer_410(live, auth, session):
     from zegel.uploads.models import Upload
     url = requests.post(f"{live}/api/v1/uploads/", headers={**TUS, **auth, "Upload-Length": "10"}).headers["Location"]
     expires = requests.head(url, headers={**TUS, **auth}).headers["Upload-Expires"]
-    assert expires.endswith("GMT")
+    from email.utils import parsedate_to_datetime
+    left = parsedate_to_datetime(expires) - utcnow()
+    assert expires.endswith("GMT") and timedelta(hours=23, minutes=59) < left <= timedelta(hours=24)
     session.execute(update(Upload).values(expires_at=utcnow() - timedelta(seconds=1)))
     assert requests.head(url, headers={**TUS, **auth}).status_code == 410
 
@@ -294,3 +296,17 @@ def test_a_second_patch_at_the_same_time_gets_423(live, auth, app):
     resp = requests.patch(url, data=b"12345", headers={**TUS, **auth, "Upload-Offset": "0",
                                                        "Content-Type": "application/offset+octet-stream"})
     assert resp.status_code == 204
+
+
+def test_the_expiry_is_configurable(make_config, keyring_file, anna):
+    from datetime import timedelta
+
+    from zegel.app import create_app
+    from zegel.clock import utcnow
+    from zegel.crypto.keyring import Keyring
+    from zegel.extensions import db
+    from zegel.uploads import service
+    app = create_app(make_config(ZEGEL_UPLOAD_EXPIRY_HOURS="2"), Keyring.load(keyring_file))
+    with app.app_context():
+        upload = service.create(db.session, db.session.merge(anna), length=10, metadata_header=None)
+        assert timedelta(minutes=119) < upload.expires_at - utcnow() <= timedelta(hours=2)

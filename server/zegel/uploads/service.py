@@ -40,7 +40,6 @@ from zegel.ids import new_id
 from zegel.uploads.models import Upload
 
 MAX_SIZE = 50 * 1024 ** 3
-EXPIRY = timedelta(hours=24)
 READ_SIZE = 256 * 1024
 # Without a checksum, the offset is saved while a long PATCH streams, so even a killed server process
 # resumes close to where it stopped: after at least this many bytes and this many seconds (each save
@@ -103,7 +102,7 @@ def create(session: Session, user: User, *, length: int, metadata_header: str | 
     upload = Upload(id=upload_id, user_id=user.id, length=length, offset=0, kek_id=wrapped.kek_id,
                     wrapped_dek=wrapped.wrapped, header=stream.new_header(STREAM_CHUNK),
                     metadata_ct=seal(dek, json.dumps(meta).encode(), f"upload-metadata:{upload_id}".encode()),
-                    created_at=now, expires_at=now + EXPIRY)
+                    created_at=now, expires_at=now + timedelta(hours=current_app.config["ZEGEL"].upload_expiry_hours))
     path = spool_path(upload_id)
     path.write_bytes(upload.header)
     session.add(upload)
