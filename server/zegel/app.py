@@ -101,6 +101,8 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.accounts import api as accounts_api
     from zegel.accounts import views as accounts_views
     from zegel.api import views as api_views
+    from zegel.dlp import api as dlp_api
+    from zegel.dlp import views as dlp_views
     from zegel.messages import api as messages_api
     from zegel.messages import views as messages_views
     from zegel.portal import views as portal_views
@@ -113,11 +115,14 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     app.register_blueprint(accounts_api.bp)
     app.register_blueprint(messages_api.bp)
     app.register_blueprint(api_views.bp)
+    app.register_blueprint(dlp_api.bp)
+    app.register_blueprint(dlp_views.bp)
     # Bearer tokens are not sent by the browser on its own, so the JSON API needs no CSRF token.
     csrf.exempt(accounts_api.bp)
     csrf.exempt(messages_api.bp)
     csrf.exempt(upload_views.bp)
     csrf.exempt(api_views.bp)
+    csrf.exempt(dlp_api.bp)
     if config.dev_outbox:
         from zegel.delivery import views as delivery_views
         app.register_blueprint(delivery_views.bp)

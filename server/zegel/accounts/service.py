@@ -61,6 +61,8 @@ def create_organisation(session: Session, name: str) -> Organisation:
     org = Organisation(name=name)
     session.add(org)
     session.flush()
+    from zegel.dlp.rules import install_defaults
+    install_defaults(session, org.id)  # every organisation starts with the shipped DLP rules
     record(session, "organisation.created", organisation_id=org.id, subject=name)
     session.commit()
     return org

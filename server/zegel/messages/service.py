@@ -208,6 +208,19 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
     return draft
 
 
+def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipients, ip) -> None:
+    """The organisation's DLP rules, checked again here: a client cannot skip them."""
+    from zegel.dlp.service import Attachment as ScanFile, check_send
+    from zegel.uploads.service import metadata, reader
+    files = [ScanFile(_clean_filename(a.name), data=a.data) for a in attachments]
+    for upload in uploads:
+        meta = metadata(upload)
+        files.append(ScanFile(meta.get("relativePath") or meta.get("filename") or meta.get("name") or "bestand",
+                              read=reader(upload), size=upload.length))
+    check_send(session, sender, subject=subject, body_html=body_html, attachments=files, recipients=recipients,
+               ip=ip)
+
+
 def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
                  attachments: list[AttachmentInput] = (), reply_to: Message | None = None,
                  expires_at: datetime | None = None, upload_ids: list[str] = (), ip: str = "") -> SentMessage:
@@ -219,6 +232,7 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
     uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES) if upload_ids else []
+    _check_dlp(session, sender, subject, body_html, attachments, uploads, [item for item, *_rest in checked], ip)
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)

@@ -310,6 +310,17 @@ def describe(session: Session, user: User, upload_ids: list[str]) -> list[dict]:
     return out
 
 
+def reader(upload: Upload):
+    """``read(limit)``: the first ``limit`` plaintext bytes of a finished upload (for the DLP scan)."""
+    store, dek, key = blob_store(), upload_dek(upload), blob_key(upload.id)
+
+    def read(limit: int) -> bytes:
+        total = store.size(key)
+        return b"".join(stream.decrypt_range(lambda o, n: store.read_at(key, o, n), total, dek, _owner(upload.id),
+                                             0, limit))
+    return read
+
+
 def remove_expired(session: Session, now: datetime | None = None) -> int:
     """Delete uploads past their expiry that never became an attachment, with their data."""
     now = now or utcnow()

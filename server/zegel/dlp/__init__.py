@@ -1,0 +1,1 @@
+"""DLP while composing: detectors, word lists, the organisation's rules, and text from attachments."""
