@@ -19,6 +19,7 @@ LOW, HIGH = "low", "high"
 CONFIDENCE_RANK = {LOW: 0, HIGH: 1}
 KEYWORD_WINDOW = 300  # characters before or after a number in which a keyword raises confidence
 GATE_WINDOW = 100  # keyword-gated detectors (passport, BIG) need the keyword this close
+MAX_KEYWORD_LENGTH = 64
 
 # Keywords per detector (matched as whole words, case- and accent-insensitive, in one pass with the word lists).
 KEYWORDS: dict[str, tuple[str, ...]] = {
@@ -44,10 +45,14 @@ class Hit:
     confidence: str
 
 
-def keyword_near(positions: list[int], start: int, end: int, window: int) -> bool:
-    """Whether a keyword starts within ``window`` characters before ``start`` or after ``end``."""
-    i = bisect.bisect_left(positions, start - window)
-    return i < len(positions) and positions[i] <= end + window
+def keyword_near(keywords: list[tuple[int, int]], start: int, end: int, window: int) -> bool:
+    """Whether a keyword (start, end), sorted by start, lies within ``window`` characters of [start, end)."""
+    i = bisect.bisect_left(keywords, (start - window - MAX_KEYWORD_LENGTH, 0))
+    while i < len(keywords) and keywords[i][0] <= end + window:
+        if keywords[i][1] >= start - window:
+            return True
+        i += 1
+    return False
 
 
 # --- BSN -------------------------------------------------------------------------------------
@@ -56,7 +61,7 @@ def keyword_near(positions: list[int], start: int, end: int, window: int) -> boo
 _BSN = re.compile(r"(?<![\w.,/-])(\d{2,4})([ .-]?)(\d{2,3})\2(\d{3})(?![\w/]|[.,-]\d)")
 
 
-def find_bsn(text: str, keywords: list[int]) -> list[Hit]:
+def find_bsn(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     hits = []
     for m in _BSN.finditer(text):
         digits = m.group(1) + m.group(3) + m.group(4)
@@ -75,14 +80,16 @@ _IBAN = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]){11,30}(?![A-Za-
 _IBAN_GROUPED = re.compile(r"(?<![A-Za-z0-9])[A-Z]{2}\d{2}(?: ?[A-Z0-9]{4}){2,7}(?: ?[A-Z0-9]{1,3})?")
 
 
-def find_iban(text: str, keywords: list[int]) -> list[Hit]:
+def find_iban(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     hits, taken = [], set()
     for pattern in (_IBAN, _IBAN_GROUPED):
         for m in pattern.finditer(text):
             value = m.group(0)
             # A match may run into the next word ("NL91 ABNA 0417 1643 00 EN"): shorten until valid.
             while len(value.replace(" ", "")) >= 15:
-                if std_iban.is_valid(value):
+                # mod-97 and the country's format; not the national bank registries (a bank that
+                # python-stdnum does not know is still somebody's account number).
+                if std_iban.is_valid(value, check_country=False):
                     break
                 value = value[:-1].rstrip()
             else:
@@ -97,7 +104,7 @@ def find_iban(text: str, keywords: list[int]) -> list[Hit]:
 _CARD = re.compile(r"(?<![\w.-])[2-6]\d{3}(?:[ -]?\d){9,15}(?![\w]|[.-]\d)")
 
 
-def find_card(text: str, keywords: list[int]) -> list[Hit]:
+def find_card(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     hits = []
     for m in _CARD.finditer(text):
         digits = re.sub(r"\D", "", m.group(0))
@@ -112,7 +119,7 @@ def find_card(text: str, keywords: list[int]) -> list[Hit]:
 _VAT = re.compile(r"(?<![\w])NL ?\d{9} ?B ?\d{2}(?!\w)", re.IGNORECASE)
 
 
-def find_vat(text: str, keywords: list[int]) -> list[Hit]:
+def find_vat(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     return [Hit("vat_nl", m.start(), m.end(), m.group(0), HIGH) for m in _VAT.finditer(text)
             if std_btw.is_valid(m.group(0))]
 
@@ -122,7 +129,7 @@ def find_vat(text: str, keywords: list[int]) -> list[Hit]:
 _PASSPORT = re.compile(r"(?<![\w])[A-NP-Z]{2}[A-NP-Z0-9]{6}\d(?!\w)")
 
 
-def find_passport(text: str, keywords: list[int]) -> list[Hit]:
+def find_passport(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     hits = []
     for m in _PASSPORT.finditer(text):
         if sum(c.isdigit() for c in m.group(0)) < 2:
@@ -136,7 +143,7 @@ def find_passport(text: str, keywords: list[int]) -> list[Hit]:
 _BIG = re.compile(r"(?<![\w.-])\d{11}(?![\w]|[.-]\d)")
 
 
-def find_big(text: str, keywords: list[int]) -> list[Hit]:
+def find_big(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     return [Hit("big", m.start(), m.end(), m.group(0), HIGH) for m in _BIG.finditer(text)
             if keyword_near(keywords, m.start(), m.end(), GATE_WINDOW)]
 
@@ -145,7 +152,7 @@ def find_big(text: str, keywords: list[int]) -> list[Hit]:
 _PHONE = re.compile(r"(?<![\w+])(?:\+31|0031|0)[ -]?(?:\(0\)[ -]?)?[1-9](?:[ -]?\d){7,8}(?![\w]|[.-]\d)")
 
 
-def find_phone(text: str, keywords: list[int]) -> list[Hit]:
+def find_phone(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
     hits = []
     for m in _PHONE.finditer(text):
         try:
@@ -161,7 +168,7 @@ def find_phone(text: str, keywords: list[int]) -> list[Hit]:
 _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
 
 
-def find_email(text: str, keywords: list[int], known: frozenset[str] = frozenset()) -> list[Hit]:
+def find_email(text: str, keywords: list[tuple[int, int]], known: frozenset[str] = frozenset()) -> list[Hit]:
     """Addresses other than the sender's and the recipients' (``known``, lower case)."""
     return [Hit("email", m.start(), m.end(), m.group(0), HIGH) for m in _EMAIL.finditer(text)
             if m.group(0).lower() not in known]
