@@ -12,6 +12,7 @@ document.addEventListener("DOMContentLoaded", () => {
   if (compose) {
     enhanceCompose(compose);
     enhanceUploads(compose);
+    enhanceDlp(compose);
   }
 });
 
@@ -153,6 +154,15 @@ function enhanceUploads(form) {
     return b;
   }
 
+  // The DLP check listens for this, and asks to remove files with "zegel:remove-files".
+  const changed = () => form.dispatchEvent(new CustomEvent("zegel:attachments"));
+
+  function removeDone(li, id) {
+    terminate(new URL(id, endpoint).href);
+    li.remove();
+    changed();
+  }
+
   function terminate(url) {
     return fetch(url, { method: "DELETE", headers: { "Tus-Resumable": "1.0.0" }, credentials: "same-origin" });
   }
@@ -163,10 +173,8 @@ function enhanceUploads(form) {
     input.name = "upload";
     input.value = id;
     li.append(input);
-    li.querySelector(".actions")?.replaceChildren(button(texts.remove, () => {
-      terminate(new URL(id, endpoint).href);
-      li.remove();
-    }));
+    li.dataset.id = id;
+    li.querySelector(".actions")?.replaceChildren(button(texts.remove, () => removeDone(li, id)));
   }
 
   class Item {
@@ -175,6 +183,7 @@ function enhanceUploads(form) {
       this.samples = [];
       this.li = document.createElement("li");
       this.li.className = "upload";
+      this.li.zegelItem = this;
       this.li.innerHTML = '<span class="name"></span> <span class="muted size"></span> <progress max="100" value="0"></progress> <span class="status"></span> <span class="actions"></span>';
       this.li.querySelector(".name").textContent = path;
       this.li.querySelector(".size").textContent = `(${bytes(file.size)})`;
@@ -216,6 +225,7 @@ function enhanceUploads(form) {
           finished(this.li, this.upload.url.split("/").pop());
           items.delete(this);
           schedule();
+          changed();
         },
       });
       items.add(this);
@@ -270,6 +280,7 @@ function enhanceUploads(form) {
       this.li.remove();
       this.upload.abort(true).catch(() => {}); // also removes what already arrived on the server
       schedule();
+      changed();
     }
   }
 
@@ -284,8 +295,15 @@ function enhanceUploads(form) {
     const actions = document.createElement("span");
     actions.className = "actions";
     li.append(actions);
-    actions.append(button(texts.remove, () => { terminate(new URL(id, endpoint).href); li.remove(); }));
+    actions.append(button(texts.remove, () => removeDone(li, id)));
   }
+  form.addEventListener("zegel:remove-files", (event) => {
+    for (const li of [...list.querySelectorAll("li.upload")]) {
+      if (!event.detail.names.includes(li.querySelector(".name").textContent)) continue;
+      if (li.zegelItem && li.zegelItem.state !== "done") li.zegelItem.cancel();
+      else if (li.dataset.id) removeDone(li, li.dataset.id);
+    }
+  });
 
   zone.querySelector(".pick-files").addEventListener("click", () => filePicker.click());
   zone.querySelector(".pick-folder").addEventListener("click", () => folderPicker.click());
@@ -362,4 +380,121 @@ function enhanceUploads(form) {
     unfinished = stored.filter((entry) => entry.urlStorageKey.includes(`zegel|${account}|`));
     showUnfinished();
   });
+}
+
+// DLP while composing: the organisation's rules run on the server as the user types and adds files;
+// findings show in a bar (orange for warnings, grey for notices) with the manual's actions. A warning
+// switches secure sending on: "None" is no longer a verification the sender can choose.
+function enhanceDlp(form) {
+  const bar = form.querySelector(".dlp-bar");
+  if (!bar) return;
+  const texts = JSON.parse(bar.dataset.texts);
+  const csrf = form.querySelector('input[name="csrf_token"]').value;
+  const list = bar.querySelector(".dlp-findings");
+  const secureLine = bar.querySelector(".dlp-secure");
+  const dismissed = new Set();
+  let findings = [];
+  let timer = null;
+  let sequence = 0;
+  const key = (f) => [f.rule, f.detector, f.location, f.file].join("|");
+
+  function collect() {
+    const editor = form.querySelector(".editor");
+    const textarea = form.querySelector("textarea[name=body_text]");
+    return {
+      subject: form.querySelector("#subject").value,
+      body_html: editor && !editor.hidden ? editor.innerHTML : textarea.value,
+      uploads: [...form.querySelectorAll('input[name="upload"]')].map((input) => input.value),
+      recipients: [...form.querySelectorAll('input[type="email"]')].map((i) => i.value.trim()).filter(Boolean),
+    };
+  }
+
+  async function scan() {
+    const mine = ++sequence; // only the newest answer counts
+    let resp;
+    try {
+      resp = await fetch(bar.dataset.url, {
+        method: "POST", credentials: "same-origin", body: JSON.stringify(collect()),
+        headers: { "Content-Type": "application/json", "X-CSRFToken": csrf },
+      });
+    } catch {
+      return; // offline: the server checks again when the message is sent
+    }
+    if (!resp.ok || mine !== sequence) return;
+    const result = await resp.json();
+    findings = result.findings;
+    render();
+    secure(result.secure_required);
+  }
+
+  function later(delay = 800) {
+    clearTimeout(timer);
+    timer = setTimeout(scan, delay);
+  }
+
+  function action(label, onClick) {
+    const b = document.createElement("button");
+    b.type = "button";
+    b.className = "button secondary small";
+    b.textContent = label;
+    b.addEventListener("click", onClick);
+    return b;
+  }
+
+  function render() {
+    list.replaceChildren();
+    const open = findings.filter((f) => !dismissed.has(key(f)));
+    for (const f of open) {
+      const li = document.createElement("li");
+      li.className = `dlp-finding ${f.level}`;
+      const text = document.createElement("span");
+      text.className = "dlp-message";
+      text.textContent = f.message;
+      const actions = document.createElement("span");
+      actions.className = "dlp-buttons";
+      if (f.file && (f.location === "attachment" || f.location === "attachment_name")) {
+        actions.append(action(texts.remove_files, () => {
+          form.dispatchEvent(new CustomEvent("zegel:remove-files", { detail: { names: [f.file.split(" › ")[0]] } }));
+          later(0);
+        }));
+      }
+      actions.append(action(texts.close, () => { dismissed.add(key(f)); render(); }));
+      li.append(text, actions);
+      list.append(li);
+    }
+    if (findings.length && !open.length) {
+      const li = document.createElement("li");
+      li.className = "dlp-finding closed";
+      li.textContent = texts.closed.replace("{n}", String(findings.length));
+      list.append(li);
+    }
+    const serious = findings.some((f) => f.level !== "info");
+    bar.hidden = !findings.length;
+    bar.classList.toggle("warning", serious);
+    bar.classList.toggle("info", !serious);
+  }
+
+  function secure(on) {
+    secureLine.hidden = !on;
+    secureLine.textContent = texts.secure_on;
+    const preferred = bar.dataset.orgDefault && bar.dataset.orgDefault !== "none" ? bar.dataset.orgDefault : "sms";
+    for (const select of form.querySelectorAll("select.method")) {
+      select.querySelector('option[value="none"]').disabled = on;
+      if (on && select.value === "none") {
+        select.value = preferred;
+        select.dispatchEvent(new Event("change"));
+      }
+    }
+  }
+
+  bar.querySelector(".dlp-close-all").addEventListener("click", () => {
+    for (const f of findings) dismissed.add(key(f));
+    render();
+  });
+  bar.querySelector(".dlp-open-all").addEventListener("click", () => { dismissed.clear(); render(); });
+  form.addEventListener("input", (event) => {
+    if (event.target.closest(".editor, #subject, textarea[name=body_text], input[type=email]")) later();
+  });
+  form.addEventListener("zegel:attachments", () => later(0));
+  later(0);
 }
