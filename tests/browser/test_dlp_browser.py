@@ -53,3 +53,53 @@ def test_findings_while_composing(browser, live_server, live_user):
     bar.get_by_role("button", name="Alles openen").click()
     assert bar.get_by_text("Gevoelige inhoud gevonden: BSN in het bericht.").is_visible()
     context.close()
+
+
+def test_an_admin_adds_a_rule_and_a_word_list(browser, live_server):
+    import os
+
+    from sqlalchemy import select
+
+    from tests.conftest import DEMO_PASSWORD
+    from zegel.accounts.models import Organisation
+    from zegel.accounts.service import create_user
+    from zegel.extensions import db
+    app, base_url = live_server
+    with app.app_context():
+        org = db.session.scalar(select(Organisation))
+        admin = create_user(db.session, org, name="Beheerder", email=f"beheer-{os.getpid()}@demo.test",
+                            phone="+31612345699", password=DEMO_PASSWORD, role="admin")
+        user = {"email": admin.email, "phone": admin.phone, "name": admin.name}
+    context = browser.new_context(**VIEWPORTS["desktop"])
+    page = context.new_page()
+    log_in(page, base_url, user, remember=False)
+    page.get_by_role("link", name="Controleregels").click()
+    page.wait_for_url("**/admin/dlp")
+    assert page.get_by_label("Naam van regel 1").input_value() == "BSN"
+
+    # A rule whose regular expression RE2 cannot take is refused, and nothing is saved.
+    new = page.locator("tr.new-rule")
+    new.get_by_role("textbox").first.fill("Zaaknummer")
+    new.locator('select[name$="_detector"]').select_option("regex")
+    new.locator(".pattern").fill("ZK-(\\d{6}")
+    new.locator('select[name$="_level"]').select_option("warning")
+    page.get_by_role("button", name="Regels opslaan").click()
+    assert page.get_by_role("alert").filter(has_text="kan niet worden gebruikt").is_visible()
+    page.locator('input[name$="_pattern"][value="ZK-(\\\\d{6}"]').fill("ZK-\\d{6}")
+    page.get_by_role("button", name="Regels opslaan").click()
+    assert page.get_by_text("De regels zijn opgeslagen.").is_visible()
+    assert page.locator('input[value="Zaaknummer"]').count() == 1
+
+    page.get_by_label("Naam (kleine letters, cijfers, - of _)").fill("projecten")
+    page.get_by_label("Termen, één per regel").fill("Zilvermeeuw\nProject Albatros")
+    page.get_by_role("button", name="Lijst toevoegen").click()
+    assert page.get_by_text("De woordenlijst is opgeslagen.").is_visible()
+    assert page.get_by_label("Woordenlijst 'projecten' (één term per regel)").input_value() == \
+        "Zilvermeeuw\nProject Albatros"
+    screenshot(page, "desktop-admin-dlp")
+
+    page.get_by_role("link", name="Nieuwe conversatie").click()
+    page.get_by_role("textbox", name="Bericht").click()
+    page.keyboard.type("Over ZK-123456.")
+    page.locator(".dlp-bar").get_by_text("Gevoelige inhoud gevonden: Zaaknummer in het bericht.").wait_for()
+    context.close()

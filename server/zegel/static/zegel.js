@@ -8,6 +8,14 @@ document.addEventListener("DOMContentLoaded", () => {
       if (form.dataset.confirm && !window.confirm(form.dataset.confirm)) event.preventDefault();
     });
   }
+  // The rules page: the regular-expression field only where a rule is one.
+  for (const row of document.querySelectorAll("tr.dlp-rule")) {
+    const detector = row.querySelector('select[name$="_detector"]');
+    const pattern = row.querySelector(".pattern");
+    const show = () => { pattern.hidden = detector.value !== "regex"; };
+    detector.addEventListener("change", show);
+    show();
+  }
   const compose = document.querySelector("form.compose");
   if (compose) {
     enhanceCompose(compose);
