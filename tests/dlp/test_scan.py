@@ -190,3 +190,34 @@ def test_a_blocking_rule_holds_on_send_even_without_a_scan(client, worker, make_
     assert session.scalar(select(func.count()).select_from(Message)) == 0
     body["recipients"][0]["verification"] = {"method": "sms", "phone": "0687654321"}
     assert client.post("/api/v1/messages", json=body, headers=auth).status_code == 201
+
+
+def test_the_rules_page_is_for_admins_only(client, worker, anna):
+    from tests.messages.helpers import logged_in
+    logged_in(client, worker)
+    assert client.get("/admin/dlp").status_code == 403
+    assert "Controleregels" not in client.get("/inbox").get_data(as_text=True)
+
+
+def test_the_compose_form_without_javascript_is_checked_on_send(client, worker, make_user, auth, session):
+    from tests.messages.helpers import compose, logged_in
+    from zegel.messages.models import Message
+    admin = admin_headers(client, worker, make_user)
+    rules = client.get("/api/v1/dlp/rules", headers=admin).get_json()["rules"]
+    rules[0]["level"] = "block"
+    client.put("/api/v1/dlp/rules", json={"rules": rules}, headers=admin)
+    sender = logged_in(client, worker)
+    resp = compose(sender, [{"email": "otto@ontvanger.nl", "method": "none"}], body="BSN 111222333",
+                   files=[(io.BytesIO(b"x"), "a.txt")], expect=422)
+    assert "kan niet zonder ontvangerscontrole worden verstuurd" in resp.get_data(as_text=True)
+    assert session.scalar(select(func.count()).select_from(Message)) == 0
+
+
+def test_the_compose_scan_needs_the_csrf_header(client, worker, anna):
+    from tests.messages.helpers import logged_in
+    logged_in(client, worker)
+    resp = client.post("/compose/dlp", json={"body_html": "bsn 111222333"})
+    assert resp.status_code == 400
+    token = client.csrf("/compose")
+    resp = client.post("/compose/dlp", json={"body_html": "bsn 111222333"}, headers={"X-CSRFToken": token})
+    assert resp.status_code == 200 and resp.get_json()["secure_required"] is True
