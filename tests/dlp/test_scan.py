@@ -221,3 +221,19 @@ def test_the_compose_scan_needs_the_csrf_header(client, worker, anna):
     token = client.csrf("/compose")
     resp = client.post("/compose/dlp", json={"body_html": "bsn 111222333"}, headers={"X-CSRFToken": token})
     assert resp.status_code == 200 and resp.get_json()["secure_required"] is True
+
+
+def test_a_finished_upload_is_read_once_while_the_user_keeps_typing(app, anna, session):
+    from zegel.dlp import service
+    reads = []
+
+    def read(limit):
+        reads.append(limit)
+        return b"bsn 111222333"[:limit]
+    with app.test_request_context():
+        user = session.merge(anna)
+        for text in ("Beste", "Beste Otto", "Beste Otto, zie bijlage"):
+            result = service.scan(session, user, body_html=text,
+                                  attachments=[service.Attachment("scan.txt", read=read, cache_key="upload-1")])
+            assert [f.file for f in result.findings if f.detector == "bsn"] == ["scan.txt"]
+    assert len(reads) == 2  # the first scan: the first bytes, then the file; later scans use the text

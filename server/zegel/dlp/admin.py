@@ -37,7 +37,7 @@ def upload_files(user: User, upload_ids) -> list[service.Attachment]:
             raise AppError("upload_incomplete", _l("An upload is not complete yet."), 409)
         meta = metadata(upload)
         files.append(service.Attachment(meta.get("relativePath") or meta.get("filename") or "bestand",
-                                        read=reader(upload), size=upload.length))
+                                        read=reader(upload), size=upload.length, cache_key=upload.id))
     return files
 
 

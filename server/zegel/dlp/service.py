@@ -6,7 +6,9 @@ never asked. Nothing of what was scanned is kept: only an audit record of which 
 where."""
 from __future__ import annotations
 
-from collections import defaultdict
+import threading
+import time
+from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 
 from flask_babel import gettext as _
@@ -66,11 +68,48 @@ class ScanResult:
 
 @dataclass
 class Attachment:
-    """A file to scan: its name, and either its bytes or a function that reads them (at most ``limit``)."""
+    """A file to scan: its name, and either its bytes or a function that reads them (at most ``limit``).
+    ``cache_key`` (an upload's id: its content never changes) lets repeated scans reuse the text."""
     name: str
     data: bytes | None = None
     read: object = None  # callable(limit) -> bytes
     size: int | None = None
+    cache_key: str | None = None
+
+
+class _TextCache:
+    """Text extracted from finished uploads, so the compose screen, which scans again at every pause
+    in typing, does not read and parse a large file each time. Bounded in characters and age."""
+
+    def __init__(self, max_chars: int = 20_000_000, ttl: float = 600.0):
+        self.max_chars, self.ttl = max_chars, ttl
+        self._items: OrderedDict[str, tuple[float, list[Segment], list[tuple[str, str]], int]] = OrderedDict()
+        self._chars = 0
+        self._lock = threading.Lock()
+
+    def get(self, key: str):
+        with self._lock:
+            item = self._items.get(key)
+            if item is None or time.monotonic() - item[0] > self.ttl:
+                return None
+            self._items.move_to_end(key)
+            return item[1], item[2]
+
+    def put(self, key: str, segments: list[Segment], problems: list[tuple[str, str]]) -> None:
+        chars = sum(len(seg.text) for seg in segments)
+        if chars > self.max_chars:
+            return
+        with self._lock:
+            old = self._items.pop(key, None)
+            self._chars -= old[3] if old else 0
+            self._items[key] = (time.monotonic(), segments, problems, chars)
+            self._chars += chars
+            while self._chars > self.max_chars and self._items:
+                _key, (_t, _s, _p, size) = self._items.popitem(last=False)
+                self._chars -= size
+
+
+_cache = _TextCache()
 
 
 def mask(value: str) -> str:
@@ -223,30 +262,41 @@ def html_to_text(body_html: str) -> str:
 def _attachment_segments(attachments: list[Attachment]) -> tuple[list[Segment], list[tuple[str, str]]]:
     segments, problems = [], []
     for att in attachments:
-        segments.append(Segment("attachment_name", att.name, att.name))
-        data = att.data
-        if data is None:
-            head = att.read(8)
-            if kind_of(att.name, head) is None:
-                continue  # a format we do not read (an image, a video): only its name is checked
-            data = att.read(MAX_SCAN_BYTES + 1)
-        elif kind_of(att.name, data[:8]) is None:
-            continue
-        if len(data) > MAX_SCAN_BYTES:
-            data = data[:MAX_SCAN_BYTES]
-            problems.append((att.name, "too_large"))
-        extracted = sandbox.extract_in_sandbox(att.name, data)
-        # One segment per file (the parts of a spreadsheet together), so a keyword in one cell
-        # counts for a number in the next.
-        texts: dict[str, list[str]] = defaultdict(list)
-        for inner, text in extracted.texts:
-            texts[inner].append(text)
-        for inner, parts in texts.items():
-            segments.append(Segment("attachment", "\n".join(parts), f"{att.name} › {inner}" if inner else att.name))
-        for inner, problem in extracted.problems:
-            item = (f"{att.name} › {inner}" if inner else att.name, problem)
-            if item not in problems:
-                problems.append(item)
+        cached = _cache.get(att.cache_key) if att.cache_key else None
+        if cached is None:
+            cached = _one_attachment(att)
+            if att.cache_key:
+                _cache.put(att.cache_key, *cached)
+        segments += cached[0]
+        problems += [p for p in cached[1] if p not in problems]
+    return segments, problems
+
+
+def _one_attachment(att: Attachment) -> tuple[list[Segment], list[tuple[str, str]]]:
+    """The name of one file, and its text (read in the sandbox) for the formats we read."""
+    segments, problems = [Segment("attachment_name", att.name, att.name)], []
+    data = att.data
+    if data is None:
+        if kind_of(att.name, att.read(8)) is None:
+            return segments, problems  # a format we do not read (an image, a video): only its name
+        data = att.read(MAX_SCAN_BYTES + 1)
+    elif kind_of(att.name, data[:8]) is None:
+        return segments, problems
+    if len(data) > MAX_SCAN_BYTES:
+        data = data[:MAX_SCAN_BYTES]
+        problems.append((att.name, "too_large"))
+    extracted = sandbox.extract_in_sandbox(att.name, data)
+    # One segment per file (the parts of a spreadsheet together), so a keyword in one cell
+    # counts for a number in the next.
+    texts: dict[str, list[str]] = defaultdict(list)
+    for inner, text in extracted.texts:
+        texts[inner].append(text)
+    for inner, parts in texts.items():
+        segments.append(Segment("attachment", "\n".join(parts), f"{att.name} › {inner}" if inner else att.name))
+    for inner, problem in extracted.problems:
+        item = (f"{att.name} › {inner}" if inner else att.name, problem)
+        if item not in problems:
+            problems.append(item)
     return segments, problems
 
 

@@ -216,7 +216,7 @@ def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipi
     for upload in uploads:
         meta = metadata(upload)
         files.append(ScanFile(meta.get("relativePath") or meta.get("filename") or meta.get("name") or "bestand",
-                              read=reader(upload), size=upload.length))
+                              read=reader(upload), size=upload.length, cache_key=upload.id))
     check_send(session, sender, subject=subject, body_html=body_html, attachments=files, recipients=recipients,
                ip=ip)
 
