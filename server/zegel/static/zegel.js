@@ -24,6 +24,15 @@ document.addEventListener("DOMContentLoaded", () => {
   }
 });
 
+function makeButton(label, className, onClick) {
+  const b = document.createElement("button");
+  b.type = "button";
+  b.className = className;
+  b.textContent = label;
+  b.addEventListener("click", onClick);
+  return b;
+}
+
 function enhanceCompose(form) {
   const lookupUrl = form.dataset.lookupUrl;
   const rowsInput = form.querySelector('input[name="rows"]');
@@ -153,14 +162,7 @@ function enhanceUploads(form) {
     refreshSend();
   }
 
-  function button(label, onClick) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "link";
-    b.textContent = label;
-    b.addEventListener("click", onClick);
-    return b;
-  }
+  const button = (label, onClick) => makeButton(label, "link", onClick);
 
   // The DLP check listens for this, and asks to remove files with "zegel:remove-files".
   const changed = () => form.dispatchEvent(new CustomEvent("zegel:attachments"));
@@ -440,14 +442,7 @@ function enhanceDlp(form) {
     timer = setTimeout(scan, delay);
   }
 
-  function action(label, onClick) {
-    const b = document.createElement("button");
-    b.type = "button";
-    b.className = "button secondary small";
-    b.textContent = label;
-    b.addEventListener("click", onClick);
-    return b;
-  }
+  const action = (label, onClick) => makeButton(label, "button secondary small", onClick);
 
   function render() {
     list.replaceChildren();
