@@ -9,7 +9,7 @@ from __future__ import annotations
 import threading
 import time
 from collections import OrderedDict, defaultdict
-from dataclasses import dataclass, field
+from dataclasses import asdict, dataclass, field
 
 from flask_babel import gettext as _
 from sqlalchemy.orm import Session
@@ -44,9 +44,7 @@ class Finding:
     count: int = 1
 
     def as_json(self) -> dict:
-        return {"rule": self.rule, "rule_name": self.rule_name, "level": self.level, "location": self.location,
-                "file": self.file, "detector": self.detector, "excerpt": self.excerpt, "message": self.message,
-                "count": self.count}
+        return asdict(self)
 
 
 @dataclass
@@ -139,13 +137,13 @@ def detector_label(detector: str, rule_name: str) -> str:
     return labels.get(detector, rule_name)
 
 
-def where_label(location: str, file: str | None) -> str:
+def where_label(location: str) -> str:
     return {"subject": _("in the subject"), "body": _("in the message"),
             "attachment_name": _("in the name of an attachment"), "attachment": _("in an attachment")}[location]
 
 
-def _message(rule: rules_mod.Rule, detector: str, location: str, file: str | None, found: str) -> str:
-    where = where_label(location, file)
+def _message(rule: rules_mod.Rule, detector: str, location: str, found: str) -> str:
+    where = where_label(location)
     if rule.detector.startswith("list:"):
         text = _("Word from list '%(list)s' %(where)s (Found: '%(found)s').", list=rule.detector[5:], where=where,
                  found=found)
@@ -243,7 +241,7 @@ class Scanner:
                     merged[key].count += count
                     continue
                 merged[key] = Finding(rule.id, rule.name, rule.level, segment.location, segment.file, detector,
-                                      excerpt, _message(rule, detector, segment.location, segment.file, excerpt),
+                                      excerpt, _message(rule, detector, segment.location, excerpt),
                                       count)
         findings = list(merged.values())
         for file, problem in problems:
