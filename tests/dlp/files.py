@@ -7,7 +7,7 @@ from email.message import EmailMessage
 
 
 def pdf(text: str, encrypt_with: str | None = None) -> bytes:
-    """A one-page PDF with ``text`` on it, written by hand (pypdf reads it back)."""
+    """A one-page PDF with ``text`` on it, written by hand (PDF readers read it back)."""
     escaped = text.replace("\\", "\\\\").replace("(", "\\(").replace(")", "\\)")
     stream = f"BT /F1 12 Tf 72 720 Td ({escaped}) Tj ET".encode("latin-1")
     objects = [

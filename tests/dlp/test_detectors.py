@@ -20,6 +20,9 @@ def found(text: str, detector: str) -> list[tuple[str, str]]:
     ("sofinummer 12.345.672", "12.345.672"),       # 8 digits: read with a leading zero
     ("burgerservicenummer 12345672", "12345672"),
     ("(BSN 111222333)", "111222333"),
+    ("naam,bsn\nJansen,111222333,Amsterdam", "111222333"),  # a CSV row
+    ("BSN-111222333", "111222333"),
+    ("BSN nr.111222333", "111222333"),
 ])
 def test_bsn_formats_with_a_keyword_are_high(text, value):
     assert found(text, "bsn") == [(value, "high")]
@@ -34,6 +37,10 @@ def test_bsn_formats_with_a_keyword_are_high(text, value):
     "IBAN NL91ABNA0417164300",  # digits inside an account number
     "bsn 1112223331111",
     "bestelnummer 111222333a",
+    "bsn? bel 06 12345672",      # the rest of a mobile number
+    "bsn? bel +31 (0)6 12345672",
+    "bsn? totaal EUR 23.355.852",  # an amount
+    "bsn? totaal € 29.842.311,-",
 ])
 def test_not_a_bsn(text):
     assert found(text, "bsn") == []
@@ -59,7 +66,22 @@ def test_iban(text, value):
     assert found(text, "iban") == [(value, "high")]
 
 
-@pytest.mark.parametrize("text", ["NL91ABNA0417164301", "NL91 ABNA 0417", "XX91ABNA0417164300", "nl91abna0417164300x"])
+@pytest.mark.parametrize("text,value", [
+    ("nl91abna0417164300", "nl91abna0417164300"),
+    ("NL91-ABNA-0417-1643-00", "NL91-ABNA-0417-1643-00"),
+    ("NL91ABNA0417164300 en verder", "NL91ABNA0417164300"),
+])
+def test_iban_in_lower_case_with_dashes_or_followed_by_words(text, value):
+    assert found(text, "iban") == [(value, "high")]
+
+
+def test_no_card_or_phone_number_inside_an_iban():
+    text = "FR76 0024 7377 5279 5342 0655 320 en NL91 FVLB 0514 0886 79"
+    assert {h.detector for h in find_entities(text)} == {"iban"}
+
+
+@pytest.mark.parametrize("text", ["NL91ABNA0417164301", "NL91 ABNA 0417", "XX91ABNA0417164300", "nl91abna0417164300x",
+                                  "NL91ABNA04171643001"])
 def test_not_an_iban(text):
     assert found(text, "iban") == []
 
@@ -82,11 +104,13 @@ def test_passport_and_big_numbers_need_their_keyword_close_by():
     assert found("ID-kaart: IR5H21JK3", "passport_nl") == [("IR5H21JK3", "high")]
     assert found("BIG-nummer 19012345601", "big") == [("19012345601", "high")]
     assert found("factuur 19012345601", "big") == []
+    assert found("Een big probleem: 19012345601", "big") == []  # "big" the English word
 
 
 @pytest.mark.parametrize("text,ok", [("bel 06-12345678", True), ("bel +31 20 123 4567", True),
-                                     ("bel 0031612345678", True), ("bel 06-1234567", False),
-                                     ("bel 00-12345678", False)])
+                                     ("bel 0031612345678", True), ("bel (076) 259 09 49", True),
+                                     ("bel 020 - 123 45 67", True), ("bel +31 (0)6 12345672", True),
+                                     ("bel 06-1234567", False), ("bel 00-12345678", False)])
 def test_dutch_phone_numbers(text, ok):
     assert bool(found(text, "phone_nl")) is ok
 

@@ -14,7 +14,7 @@ CPU_SECONDS = 10
 WALL_SECONDS = 15.0
 
 _context = multiprocessing.get_context("forkserver")
-_context.set_forkserver_preload(["zegel.dlp.extract", "pypdf", "defusedxml.ElementTree", "nh3"])
+_context.set_forkserver_preload(["zegel.dlp.extract", "pypdfium2", "defusedxml.ElementTree", "nh3"])
 
 
 def _child(conn, name: str, memory: int, cpu: int) -> None:

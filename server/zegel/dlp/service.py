@@ -210,7 +210,10 @@ class Scanner:
                 if name == "email":
                     numbers[name] = detectors.find_email(segment.text, [], self.known_emails)
                 else:
-                    numbers[name] = detectors.NUMBER_DETECTORS[name](segment.text, keywords.get(name, []))
+                    found = detectors.NUMBER_DETECTORS[name](segment.text, keywords.get(name, []))
+                    if name in detectors.INSIDE_IBAN:  # the digits of an account number are not a card
+                        found = detectors.outside(found, detectors.iban_spans(segment.text, hits_of("iban")))
+                    numbers[name] = found
             return numbers[name]
 
         out = []
@@ -350,7 +353,10 @@ def find_entities(text: str, matcher: TermMatcher | None = None) -> list[detecto
             out.append(detectors.Hit(f"list:{hit.name}", hit.start, hit.end, hit.found, detectors.HIGH))
     for spans in keywords.values():
         spans.sort()
+    ibans = detectors.find_iban(text, [])
+    around = detectors.iban_spans(text, ibans)
     for name, find in detectors.NUMBER_DETECTORS.items():
-        out.extend(find(text, keywords.get(name, [])))
+        found = ibans if name == "iban" else find(text, keywords.get(name, []))
+        out.extend(detectors.outside(found, around) if name in detectors.INSIDE_IBAN else found)
     out.extend(detectors.find_email(text, []))
     return out
