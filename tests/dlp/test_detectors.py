@@ -75,6 +75,13 @@ def test_iban_in_lower_case_with_dashes_or_followed_by_words(text, value):
     assert found(text, "iban") == [(value, "high")]
 
 
+def test_ibans_and_bsns_next_to_each_other():
+    hits = find_entities("NL50RBRB6588881855 Rekening NL89 RBRB 8843 2912 30 (ten name van)")
+    assert [h.value for h in hits if h.detector == "iban"] == ["NL50RBRB6588881855", "NL89 RBRB 8843 2912 30"]
+    hits = find_entities("IBAN: BE51363788001162 139 821 909 is het burgerservicenummer")
+    assert sorted((h.detector, h.value) for h in hits) == [("bsn", "139 821 909"), ("iban", "BE51363788001162")]
+
+
 def test_no_card_or_phone_number_inside_an_iban():
     text = "FR76 0024 7377 5279 5342 0655 320 en NL91 FVLB 0514 0886 79"
     assert {h.detector for h in find_entities(text)} == {"iban"}

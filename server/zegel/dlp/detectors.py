@@ -87,37 +87,36 @@ def find_bsn(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
 
 
 # --- IBAN --------------------------------------------------------------------------------------
-# Compact, in groups of four, with spaces or dashes, in capitals or not.
-_IBAN = re.compile(r"[A-Za-z](?<![A-Za-z0-9][A-Za-z])[A-Za-z]\d{2}(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
-_IBAN_GROUPED = re.compile(r"[A-Za-z](?<![A-Za-z0-9][A-Za-z])[A-Za-z]\d{2}(?:[ -]?[A-Za-z0-9]{4}){2,7}"
-                           r"(?:[ -]?[A-Za-z0-9]{1,3})?")
+# Compact, in groups of four, with spaces or dashes, in capitals or not. The match starts at the
+# check digits (digits are rarer than letters, so the engine tries far fewer places); the two
+# letters before them are checked by the look-behind and added back.
+_IBAN = re.compile(r"\d(?<=(?<![A-Za-z0-9])[A-Za-z]{2}\d)\d(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
+
+
+def _valid_iban(value: str) -> str:
+    """``value``, or its longest valid start that ends before a space or dash ("NL91 ABNA 0417 1643 00 EN"
+    ran into the next word); never a number with letters glued to it. Empty when none is valid."""
+    while len(value) >= 15:
+        # mod-97 and the country's format; not the national bank registries (a bank that
+        # python-stdnum does not know is still somebody's account number).
+        if std_iban.is_valid(value, check_country=False):
+            return value
+        cut = max(value.rfind(" "), value.rfind("-"))
+        if cut < 0:
+            break
+        value = value[:cut]
+    return ""
 
 
 def find_iban(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
-    hits, taken = [], set()
-    for pattern in (_IBAN, _IBAN_GROUPED):
-        for m in pattern.finditer(text):
-            if m.start() in taken:
-                continue
-            value = m.group(0)
-            # A match may run into the next word ("NL91 ABNA 0417 1643 00 EN"): drop what follows
-            # the last space or dash until it is valid (never letters glued to the number).
-            while len(value) >= 15:
-                # mod-97 and the country's format; not the national bank registries (a bank that
-                # python-stdnum does not know is still somebody's account number).
-                if std_iban.is_valid(value, check_country=False):
-                    break
-                cut = max(value.rfind(" "), value.rfind("-"))
-                if cut < 0:
-                    value = ""
-                    break
-                value = value[:cut]
-            else:
-                continue
-            if not value:
-                continue
-            taken.add(m.start())
-            hits.append(Hit("iban", m.start(), m.start() + len(value), value, HIGH))
+    hits, pos = [], 0
+    while m := _IBAN.search(text, pos):
+        start = m.start() - 2  # the country code before the check digits
+        value = _valid_iban(text[start:m.end()])
+        if value:
+            hits.append(Hit("iban", start, start + len(value), value, HIGH))
+        # Go on right after what was valid: the match may have run into the next IBAN.
+        pos = start + len(value) if value else m.start() + 1
     return hits
 
 
@@ -126,7 +125,10 @@ _IBAN_SHAPE = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?:[ -]?[A-Z0-9]{
 
 
 def iban_spans(text: str, valid: list[Hit]) -> list[Hit]:
-    return valid + [Hit("iban_shape", m.start(), m.end(), "", LOW) for m in _IBAN_SHAPE.finditer(text)]
+    """The valid IBANs, and what only looks like one where no valid IBAN is (a valid one's own
+    extent wins: "BE51363788001162 139 821 909" is an IBAN and then a BSN)."""
+    shapes = [Hit("iban_shape", m.start(), m.end(), "", LOW) for m in _IBAN_SHAPE.finditer(text)]
+    return valid + outside(shapes, valid)
 
 
 def outside(hits: list[Hit], spans: list[Hit]) -> list[Hit]:

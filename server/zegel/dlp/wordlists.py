@@ -5,6 +5,7 @@ same way ("Patiënt" and "patient" meet) by a translation that keeps every chara
 place, so a match's position is its position in the original text."""
 from __future__ import annotations
 
+import re
 import unicodedata
 from dataclasses import dataclass
 from functools import lru_cache
@@ -34,13 +35,33 @@ def _fold_table() -> dict[int, str]:
 
 
 _FOLD = _fold_table()
+_NON_ASCII = re.compile(r"[^\x00-\x7f]")
+# For matching whole words: every byte that is not a letter or digit becomes a space.
+_ASCII_WORDS = bytes(c if chr(c).isalnum() else 32 for c in range(256))
+
+
+def _fold_char(match: re.Match) -> str:
+    return _FOLD.get(ord(match.group()), match.group())
 
 
 def fold(text: str) -> str:
-    folded = text.translate(_FOLD).lower()
+    """Lower case without accents, one character for one character (positions stay valid)."""
+    folded = (_NON_ASCII.sub(_fold_char, text) if not text.isascii() else text).lower()
     if len(folded) != len(text):  # a rare character that lower() lengthens: fold one by one
         folded = "".join((c.translate(_FOLD).lower() or " ")[0] for c in text)
     return folded
+
+
+def words(text: str) -> str:
+    """``fold`` with everything but letters and digits as spaces, so terms can be matched as whole
+    words by putting a space on either side ("bsn-nummer" and "bsn nummer" alike)."""
+    folded = fold(text)
+    if not folded.isascii():
+        # The few characters outside ASCII that folding left: a sign or dash becomes a space, a
+        # letter (ø, æ, Greek, …) the letter q, so that the rest can go through the byte table.
+        # Terms go through the same function, so they still meet.
+        folded = _NON_ASCII.sub(lambda m: "q" if m.group().isalnum() else " ", folded)
+    return folded.encode("ascii").translate(_ASCII_WORDS).decode("ascii")  # fast: a table in C
 
 
 def read_list(path: Path) -> list[str]:
@@ -67,7 +88,9 @@ class TermHit:
 
 
 class TermMatcher:
-    """All lists and keywords in one automaton."""
+    """All lists and keywords in one automaton. Terms and text are both turned into ``words`` and
+    each term is searched with a space on either side, so only whole words match and the
+    automaton reports no matches inside longer words."""
 
     def __init__(self, lists: dict[str, tuple[str, ...]], keywords: dict[str, tuple[str, ...]]):
         self._automaton = ahocorasick.Automaton()
@@ -75,9 +98,9 @@ class TermMatcher:
         for kind, groups in (("list", lists), ("keyword", keywords)):
             for name, terms in groups.items():
                 for term in terms:
-                    key = " ".join(fold(term).split())
+                    key = " ".join(words(term).split())
                     if key:
-                        entries.setdefault(key, []).append((kind, name))
+                        entries.setdefault(f" {key} ", []).append((kind, name))
         for key, owners in entries.items():
             self._automaton.add_word(key, (len(key), tuple(owners)))
         self.empty = not entries
@@ -87,13 +110,11 @@ class TermMatcher:
     def find(self, text: str) -> list[TermHit]:
         if self.empty or not text:
             return []
-        folded = fold(text)
+        padded = f" {words(text)} "
         hits = []
-        for end_index, (length, owners) in self._automaton.iter(folded):
-            start, end = end_index - length + 1, end_index + 1
-            # Whole words only: no letter or digit right before or after.
-            if (start > 0 and folded[start - 1].isalnum()) or (end < len(folded) and folded[end].isalnum()):
-                continue
+        for end_index, (length, owners) in self._automaton.iter(padded):
+            # In ``text``: the key without its spaces, less the leading space of ``padded``.
+            start, end = end_index - length + 1, end_index - 1
             for kind, name in owners:
                 hits.append(TermHit(kind, name, start, end, text[start:end]))
         return hits
