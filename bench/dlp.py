@@ -848,6 +848,30 @@ def time_scans(body: str, pdf: bytes, matcher, runs: int) -> dict:
             "problems": problems}
 
 
+def time_product_scans(body: str, pdf: bytes, runs: int) -> dict:
+    """The scan as the product runs it when the user adds the PDF: the organisation's rules (here the
+    shipped defaults) over the body, the file's name and its text, findings with their messages."""
+    import flask
+    import flask_babel
+
+    from zegel.dlp import rules as rules_mod, service, wordlists
+    rules = [rules_mod.Rule(str(i), r["name"], r["detector"], r["level"], r["min_confidence"],
+                            frozenset(r["locations"].split(","))) for i, r in enumerate(rules_mod.DEFAULT_RULES)]
+    lists = {name: wordlists.shipped(name) for name in wordlists.SHIPPED}
+    app = flask.Flask("bench")
+    flask_babel.Babel(app)
+    totals = []
+    with app.app_context():
+        for run in range(runs + 1):
+            started = time.perf_counter()
+            scanner = service.Scanner(rules, lists)
+            segments, problems = service._attachment_segments([service.Attachment("x.pdf", data=pdf)])
+            scanner.scan([service.Segment("subject", "Uitslag"), service.Segment("body", body)] + segments, problems)
+            if run:
+                totals.append((time.perf_counter() - started) * 1000)
+    return {"p95_ms": round(percentile(totals, 0.95), 1), "median_ms": round(statistics.median(totals), 1)}
+
+
 # --- Output ---------------------------------------------------------------------------------------
 
 def print_scores(title: str, scores: dict[str, Counts], details: bool) -> None:
@@ -968,7 +992,10 @@ def measure_latency(documents: list[Document], matcher, runs: int) -> dict:
         print(f"  {name}: {len(pdf) / 1e6:.2f} MB, {pages} pages, {result['pdf_text_chars']} characters of text"
               f"{problems}: p95 {result['p95_ms']} ms, median {result['median_ms']} ms "
               f"(extraction {result['extract_median_ms']} ms, detection {result['detect_median_ms']} ms)")
-        out[key] = {"pdf_bytes": len(pdf), "pages": pages, **result}
+        product = time_product_scans(body, pdf, runs)
+        print(f"    the same as the product scans it (shipped default rules): p95 {product['p95_ms']} ms, "
+              f"median {product['median_ms']} ms")
+        out[key] = {"pdf_bytes": len(pdf), "pages": pages, **result, "product_scan": product}
     return out
 
 
@@ -996,7 +1023,8 @@ def main() -> None:
     print(f"\nthroughput ratio Zegel / Presidio: {ratio:.1f} x")
     latency = measure_latency(documents, matcher, args.latency_runs)
 
-    p95 = latency["text_only_pdf"]["p95_ms"]
+    # The headline: the product's own scan (the organisation's rules) of the harder, text-only PDF.
+    p95 = latency["text_only_pdf"]["product_scan"]["p95_ms"]
     figures = {
         "corpus_mb": round(size / 1e6, 3),
         "documents": len(documents),
