@@ -98,7 +98,7 @@ def test_an_admin_adds_a_rule_and_a_word_list(browser, live_server):
         "Zilvermeeuw\nProject Albatros"
     screenshot(page, "desktop-admin-dlp")
 
-    page.get_by_role("link", name="Nieuwe conversatie").click()
+    page.goto(base_url + "/compose")
     page.get_by_role("textbox", name="Bericht").click()
     page.keyboard.type("Over ZK-123456.")
     page.locator(".dlp-bar").get_by_text("Gevoelige inhoud gevonden: Zaaknummer in het bericht.").wait_for()
