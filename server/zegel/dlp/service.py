@@ -303,9 +303,12 @@ def _one_attachment(att: Attachment) -> tuple[list[Segment], list[tuple[str, str
 
 def scan(session: Session, user: User, *, subject: str = "", body_html: str = "", attachments=(),
          known_emails=(), audit: bool = True, ip: str = "") -> ScanResult:
+    """Scan and, with ``audit``, record what was found. The transaction is ended before attachments
+    are read (which can take seconds): on SQLite every transaction holds the write lock."""
     org_id = user.organisation_id
     scanner = Scanner(rules_mod.load(session, org_id), rules_mod.org_lists(session, org_id),
                       frozenset(e.lower() for e in (*known_emails, user.email)))
+    session.commit()
     segments = [Segment("subject", subject or ""), Segment("body", html_to_text(body_html))]
     more, problems = _attachment_segments(list(attachments))
     result = scanner.scan(segments + more, problems)

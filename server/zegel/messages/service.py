@@ -208,8 +208,9 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
     return draft
 
 
-def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipients, ip) -> None:
-    """The organisation's DLP rules, checked again here: a client cannot skip them."""
+def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipients, ip) -> bool:
+    """The organisation's DLP rules, checked again here: a client cannot skip them. The scan ends
+    the (so far read-only) transaction while it reads the files; returns whether uploads were read."""
     from zegel.dlp.service import Attachment as ScanFile, check_send
     from zegel.uploads.service import metadata, reader
     files = [ScanFile(_clean_filename(a.name), data=a.data) for a in attachments]
@@ -219,6 +220,7 @@ def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipi
                               read=reader(upload), size=upload.length, cache_key=upload.id))
     check_send(session, sender, subject=subject, body_html=body_html, attachments=files, recipients=recipients,
                ip=ip)
+    return bool(uploads)
 
 
 def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
@@ -232,7 +234,8 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
     uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES) if upload_ids else []
-    _check_dlp(session, sender, subject, body_html, attachments, uploads, [item for item, *_rest in checked], ip)
+    if _check_dlp(session, sender, subject, body_html, attachments, uploads, [item for item, *_rest in checked], ip):
+        uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES)  # fresh rows after the scan
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
         expires_at = utcnow() + timedelta(days=org.default_expiry_days)
