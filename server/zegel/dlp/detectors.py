@@ -77,7 +77,9 @@ def find_bsn(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
         if len(digits) not in (8, 9):
             continue
         number = digits.zfill(9)
-        if number == "000000000" or not std_bsn.is_valid(number):
+        # The candidate is already nine plain digits: python-stdnum's elfproef itself, without the
+        # clean-up pass of its validate() (a fifth of all scanning time on long texts).
+        if number == "000000000" or std_bsn.checksum(number) != 0:
             continue
         if _BSN_NOT_AFTER.search(text, max(0, m.start() - 12), m.start()):
             continue  # the rest of a mobile number, or an amount
@@ -132,10 +134,22 @@ def iban_spans(text: str, valid: list[Hit]) -> list[Hit]:
 
 
 def outside(hits: list[Hit], spans: list[Hit]) -> list[Hit]:
-    """``hits`` that do not overlap any of ``spans`` (a card or phone number inside an IBAN is not one)."""
-    if not spans:
+    """``hits`` that do not overlap any of ``spans`` (a card or phone number inside an IBAN is not
+    one). Spans sorted once, then one binary search per hit: a long text has thousands of both."""
+    if not spans or not hits:
         return hits
-    return [h for h in hits if not any(h.start < s.end and s.start < h.end for s in spans)]
+    ordered = sorted((s.start, s.end) for s in spans)
+    starts = [start for start, _end in ordered]
+    reach, furthest = [], 0  # the furthest end among the spans up to each index
+    for _start, end in ordered:
+        furthest = max(furthest, end)
+        reach.append(furthest)
+    kept = []
+    for h in hits:
+        i = bisect.bisect_left(starts, h.end) - 1  # the last span starting before the hit ends
+        if i < 0 or reach[i] <= h.start:
+            kept.append(h)
+    return kept
 
 
 # --- Payment cards ---------------------------------------------------------------------------
