@@ -95,9 +95,14 @@ def find_bsn(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
 _IBAN = re.compile(r"\d(?<=(?<![A-Za-z0-9])[A-Za-z]{2}\d)\d(?:[ -]?[A-Za-z0-9]){11,30}(?![A-Za-z0-9])")
 
 
+_LOWER_TAIL = re.compile(r"[ -][A-Z0-9]*[a-z].*$")
+
+
 def _valid_iban(value: str) -> str:
     """``value``, or its longest valid start that ends before a space or dash ("NL91 ABNA 0417 1643 00 EN"
     ran into the next word); never a number with letters glued to it. Empty when none is valid."""
+    if value[:2].isupper():
+        value = _LOWER_TAIL.sub("", value)  # written in capitals: a part with small letters is a word after it
     while len(value) >= 15:
         # mod-97 and the country's format; not the national bank registries (a bank that
         # python-stdnum does not know is still somebody's account number).
