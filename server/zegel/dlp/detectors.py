@@ -115,27 +115,31 @@ def _valid_iban(value: str) -> str:
     return ""
 
 
-def find_iban(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
-    hits, pos = [], 0
+# What looks like an IBAN, valid or not: no card, phone or BSN is read inside it.
+_IBAN_SHAPE = re.compile(r"[A-Z]{2}\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?")
+
+
+def scan_ibans(text: str) -> tuple[list[Hit], list[Hit]]:
+    """The valid IBANs, and the extent of what only looks like one (in capitals and groups of four,
+    but invalid), in one pass over the text."""
+    valid, shapes, pos = [], [], 0
     while m := _IBAN.search(text, pos):
         start = m.start() - 2  # the country code before the check digits
-        value = _valid_iban(text[start:m.end()])
+        raw = text[start:m.end()]
+        value = _valid_iban(raw)
         if value:
-            hits.append(Hit("iban", start, start + len(value), value, HIGH))
-        # Go on right after what was valid: the match may have run into the next IBAN.
-        pos = start + len(value) if value else m.start() + 1
-    return hits
+            valid.append(Hit("iban", start, start + len(value), value, HIGH))
+            pos = start + len(value)  # the match may have run into the next IBAN
+            continue
+        shape = _IBAN_SHAPE.match(raw)
+        if shape:
+            shapes.append(Hit("iban_shape", start, start + shape.end(), "", LOW))
+        pos = m.start() + 1
+    return valid, shapes
 
 
-# What looks like an IBAN, valid or not: no card, phone or BSN is read inside it.
-_IBAN_SHAPE = re.compile(r"[A-Z](?<![A-Za-z0-9][A-Z])[A-Z]\d{2}(?:[ -]?[A-Z0-9]{4}){2,7}(?:[ -]?[A-Z0-9]{1,3})?")
-
-
-def iban_spans(text: str, valid: list[Hit]) -> list[Hit]:
-    """The valid IBANs, and what only looks like one where no valid IBAN is (a valid one's own
-    extent wins: "BE51363788001162 139 821 909" is an IBAN and then a BSN)."""
-    shapes = [Hit("iban_shape", m.start(), m.end(), "", LOW) for m in _IBAN_SHAPE.finditer(text)]
-    return valid + outside(shapes, valid)
+def find_iban(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
+    return scan_ibans(text)[0]
 
 
 def outside(hits: list[Hit], spans: list[Hit]) -> list[Hit]:

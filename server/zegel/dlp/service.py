@@ -209,10 +209,13 @@ class Scanner:
             if name not in numbers:
                 if name == "email":
                     numbers[name] = detectors.find_email(segment.text, [], self.known_emails)
+                elif name in ("iban", "iban_context"):
+                    valid, shapes = detectors.scan_ibans(segment.text)
+                    numbers["iban"], numbers["iban_context"] = valid, valid + shapes
                 else:
                     found = detectors.NUMBER_DETECTORS[name](segment.text, keywords.get(name, []))
                     if name in detectors.INSIDE_IBAN:  # the digits of an account number are not a card
-                        found = detectors.outside(found, detectors.iban_spans(segment.text, hits_of("iban")))
+                        found = detectors.outside(found, hits_of("iban_context"))
                     numbers[name] = found
             return numbers[name]
 
@@ -357,8 +360,8 @@ def find_entities(text: str, matcher: TermMatcher | None = None,
             out.append(detectors.Hit(f"list:{hit.name}", hit.start, hit.end, hit.found, detectors.HIGH))
     for spans in keywords.values():
         spans.sort()
-    ibans = detectors.find_iban(text, [])
-    around = detectors.iban_spans(text, ibans)
+    ibans, shapes = detectors.scan_ibans(text)
+    around = ibans + shapes
     for name, find in detectors.NUMBER_DETECTORS.items():
         if only is not None and name not in only:
             continue
