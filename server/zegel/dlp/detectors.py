@@ -247,19 +247,20 @@ def find_phone(text: str, keywords: list[tuple[int, int]]) -> list[Hit]:
 # Found from the "@" (a literal the engine finds fast), then the local part is read backwards.
 _EMAIL = re.compile(r"[\w.+-]{1,64}@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
 _EMAIL_DOMAIN = re.compile(r"@[\w-]{1,63}(?:\.[\w-]{1,63})+(?![\w@-])")
-_EMAIL_LOCAL = re.compile(r"[\w.+-]{1,64}$")
+_EMAIL_LOCAL = re.compile(r"[\w.+-]{1,64}")  # matched on the reversed text before the "@"
 
 
 def find_email(text: str, keywords: list[tuple[int, int]], known: frozenset[str] = frozenset()) -> list[Hit]:
     """Addresses other than the sender's and the recipients' (``known``, lower case)."""
     hits = []
     for m in _EMAIL_DOMAIN.finditer(text):
-        local = _EMAIL_LOCAL.search(text, max(0, m.start() - 64), m.start())
+        local = _EMAIL_LOCAL.match(text[max(0, m.start() - 64):m.start()][::-1])
         if local is None:
             continue
-        value = text[local.start():m.end()]
+        start = m.start() - local.end()
+        value = text[start:m.end()]
         if value.lower() not in known:
-            hits.append(Hit("email", local.start(), m.end(), value, HIGH))
+            hits.append(Hit("email", start, m.end(), value, HIGH))
     return hits
 
 
