@@ -99,6 +99,7 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.accounts import api as accounts_api
+    from zegel.addin import views as addin_views
     from zegel.accounts import views as accounts_views
     from zegel.api import views as api_views
     from zegel.dlp import api as dlp_api
@@ -117,6 +118,7 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     app.register_blueprint(api_views.bp)
     app.register_blueprint(dlp_api.bp)
     app.register_blueprint(dlp_views.bp)
+    app.register_blueprint(addin_views.bp)
     # Bearer tokens are not sent by the browser on its own, so the JSON API needs no CSRF token.
     csrf.exempt(accounts_api.bp)
     csrf.exempt(messages_api.bp)

@@ -37,6 +37,25 @@ def _bool(env: dict, name: str, default: bool) -> bool:
     raise ConfigError(f"{name}: expected 1 or 0 (true/false), got {raw!r}")
 
 
+def _addin_id(env: dict) -> str:
+    import uuid
+    raw = (env.get("ZEGEL_ADDIN_ID") or "").strip()
+    if not raw:
+        return "5c1f0d43-7a2e-4b8e-9f3d-2e6a1b7c9d40"
+    try:
+        return str(uuid.UUID(raw))
+    except ValueError:
+        raise ConfigError("ZEGEL_ADDIN_ID must be a GUID, such as 5c1f0d43-7a2e-4b8e-9f3d-2e6a1b7c9d40") from None
+
+
+def _addin_send_mode(env: dict) -> str:
+    raw = (env.get("ZEGEL_ADDIN_SEND_MODE") or "SoftBlock").strip()
+    modes = {"softblock": "SoftBlock", "block": "Block"}
+    if raw.lower() not in modes:
+        raise ConfigError("ZEGEL_ADDIN_SEND_MODE must be SoftBlock or Block")
+    return modes[raw.lower()]
+
+
 def _int(env: dict, name: str, default: int, minimum: int, maximum: int) -> int:
     raw = env.get(name)
     if raw is None or raw.strip() == "":
@@ -115,6 +134,8 @@ class Config:
     s3_endpoint_url: str | None
     s3_region: str
     upload_expiry_hours: int = 24
+    addin_id: str = "5c1f0d43-7a2e-4b8e-9f3d-2e6a1b7c9d40"
+    addin_send_mode: str = "SoftBlock"
 
     @property
     def https(self) -> bool:
@@ -253,6 +274,8 @@ class Config:
             s3_endpoint_url=s3_endpoint,
             s3_region=s3_region,
             upload_expiry_hours=_int(env, "ZEGEL_UPLOAD_EXPIRY_HOURS", 24, 1, 720),
+            addin_id=_addin_id(env),
+            addin_send_mode=_addin_send_mode(env),
         )
         values.update(overrides)
         return cls(**values)
