@@ -121,3 +121,15 @@ def test_the_server_offers_its_own_manifest(make_config, keyring_file, client):
     assert "attachment" in resp.headers["Content-Disposition"]
     assert "https://mail.gemeente.example/addin/taskpane.html" in resp.get_data(as_text=True)
     assert 'SendMode="Block"' in resp.get_data(as_text=True)
+
+
+def test_microsofts_manifest_tool_reads_it():
+    """`office-addin-manifest info` (npm, installed by `make test`) parses the manifest as Office does."""
+    import subprocess
+    tool = ROOT / "node_modules" / ".bin" / "office-addin-manifest"
+    if not tool.exists():
+        pytest.skip("run `npm ci` (make test does) for office-addin-manifest")
+    out = subprocess.run([str(tool), "info", str(ROOT / "manifest.xml")], capture_output=True, text=True, timeout=120)
+    assert out.returncode == 0, out.stderr
+    assert "Id: 5c1f0d43-7a2e-4b8e-9f3d-2e6a1b7c9d40" in out.stdout and "Type: MailApp" in out.stdout
+    assert "Default Locale: nl-NL" in out.stdout
