@@ -1,11 +1,15 @@
 """DLP in the web mailbox: the compose screen's scan (session cookie and CSRF header), and the admin page."""
 from __future__ import annotations
 
-from flask import Blueprint, jsonify
+from flask import Blueprint, flash, jsonify, redirect, render_template, request, url_for
+from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
+from zegel.accounts.forms import PostForm, require_post_form
+from zegel.dlp import admin, rules as rules_mod
 from zegel.dlp.api import scan_request
-from zegel.extensions import limiter
+from zegel.errors import AppError
+from zegel.extensions import client_ip, db, limiter
 
 bp = Blueprint("dlp", __name__)
 
@@ -18,9 +22,7 @@ def compose_scan():
     return jsonify(scan_request(current_user).as_json())
 
 
-def _admin():
-    from zegel.dlp.admin import require_admin
-    return require_admin(current_user)
+MAX_ROWS = 200
 
 
 def _posted_rules(form) -> list[dict]:
@@ -38,22 +40,12 @@ def _posted_rules(form) -> list[dict]:
     return out
 
 
-MAX_ROWS = 200
-
-
 @bp.route("/admin/dlp", methods=["GET", "POST"])
 @login_required
 def admin_rules():
     """The organisation's DLP rules and word lists (chapter 10: "De organisatie bepaalt zelf welke
     controleregels worden gebruikt")."""
-    from flask import flash, redirect, render_template, request, url_for
-    from flask_babel import gettext as _
-
-    from zegel.accounts.forms import PostForm, require_post_form
-    from zegel.dlp import admin, rules as rules_mod
-    from zegel.errors import AppError
-    from zegel.extensions import client_ip, db
-    user = _admin()
+    user = admin.require_admin(current_user)
     error, status, posted = None, 200, None
     if request.method == "POST":
         require_post_form()
