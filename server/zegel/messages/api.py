@@ -53,11 +53,7 @@ def _recipients(raw) -> list[service.RecipientInput]:
     return out
 
 
-@bp.post("/messages")
-@bearer_required
-@limiter.limit("60 per minute")
-def send():
-    data = request.get_json(silent=True)
+def _send(data, *, notify: bool) -> service.SentMessage:
     if not isinstance(data, dict):
         raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
     expires_at = None
@@ -72,13 +68,35 @@ def send():
         if not isinstance(data.get(name) or "", str):
             raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
     reply_to = service.get_message(db.session, g.api_user, data["reply_to"]) if data.get("reply_to") else None
-    sent = service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
+    return service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
                                 subject=data.get("subject", ""), body_html=data.get("body_html", ""),
                                 reply_to=reply_to, expires_at=expires_at, upload_ids=data.get("attachments") or [],
-                                ip=client_ip())
+                                ip=client_ip(), notify=notify)
+
+
+def _sent_json(sent: service.SentMessage) -> dict:
     m = sent.message
-    return jsonify(id=m.id, conversation_id=m.conversation_id, link=sent.link,
-                   recipients=[{"id": r.id, "email": r.email, "method": r.method} for r in m.recipients]), 201
+    return {"id": m.id, "conversation_id": m.conversation_id, "link": sent.link,
+            "recipients": [{"id": r.id, "email": r.email, "method": r.method} for r in m.recipients]}
+
+
+@bp.post("/messages")
+@bearer_required
+@limiter.limit("60 per minute")
+def send():
+    return jsonify(_sent_json(_send(request.get_json(silent=True), notify=True))), 201
+
+
+@bp.post("/messages/outlook")
+@bearer_required
+@limiter.limit("60 per minute")
+def send_from_outlook():
+    """The add-in's send: the message is stored like any other, but Zegel sends no notifications;
+    the add-in replaces the Outlook item's body with the placeholder (and its Outlook attachments
+    arrive as uploads), so Outlook itself delivers the link."""
+    sent = _send(request.get_json(silent=True), notify=False)
+    html, text = service.placeholder(g.api_user, service.view_message(sent.message, g.api_user.id).subject, sent.link)
+    return jsonify({**_sent_json(sent), "placeholder_html": html, "placeholder_text": text}), 201
 
 
 @bp.get("/messages/<message_id>")

@@ -225,9 +225,11 @@ def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipi
 
 def send_message(session: Session, sender: User, *, recipients: list[RecipientInput], subject: str, body_html: str,
                  attachments: list[AttachmentInput] = (), reply_to: Message | None = None,
-                 expires_at: datetime | None = None, upload_ids: list[str] = (), ip: str = "") -> SentMessage:
+                 expires_at: datetime | None = None, upload_ids: list[str] = (), ip: str = "",
+                 notify: bool = True) -> SentMessage:
     """Validate everything, store the attachments, then commit the message and its notifications at once.
-    ``upload_ids`` attach finished resumable uploads (up to 50 GB each)."""
+    ``upload_ids`` attach finished resumable uploads (up to 50 GB each). With ``notify`` false Zegel
+    sends no notification e-mails: Outlook sends the placeholder with the message-level link instead."""
     from zegel.uploads.service import claim
     subject = content.clean_subject(subject)
     body_html = content.clean_body(body_html)
@@ -258,13 +260,15 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
             session.add(recipient)
             session.flush()
             sent.recipient_links[recipient.id] = f"{_public_url()}/r/{token}"
-            job = enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
-                                        account)
-            recipient.notify_job_id = job.id
+            if notify:
+                job = enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
+                                            account)
+                recipient.notify_job_id = job.id
             if item.remember:
                 _remember_default(session, sender, key_email, item.method, recipient.phone)
         record(session, "message.sent", actor=sender, ip=ip, subject=message.id,
-               conversation=conversation.id, recipients=len(checked), attachments=len(attachments) + len(uploads))
+               conversation=conversation.id, recipients=len(checked), attachments=len(attachments) + len(uploads),
+               **({} if notify else {"via": "outlook"}))
         session.commit()
     except BaseException:
         session.rollback()
@@ -301,6 +305,14 @@ def enqueue_notification(session: Session, sender: User, recipient: Recipient, s
     return outbox.enqueue(session, "email", {"to": recipient.email, "subject": mail_subject, "text": text,
                                              "html": html},
                           reference=f"notify:{recipient.id}")
+
+
+def placeholder(sender: User, subject: str, link: str) -> tuple[str, str]:
+    """The e-mail Outlook sends instead of the secure message (HTML, text), in the sender's language:
+    who sent it, the subject, and the message-level link, which asks each recipient who they are."""
+    with force_locale(sender.language or current_app.config["ZEGEL"].default_language):
+        context = {"sender": sender, "subject": subject, "link": link}
+        return render_template("email/placeholder.html", **context), render_template("email/placeholder.txt", **context)
 
 
 def _phone_hint(phone: str | None) -> str:
