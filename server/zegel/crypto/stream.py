@@ -158,5 +158,12 @@ def decrypt_range(read_at: Callable[[int, int], bytes], total_size: int, dek: by
         yield b"".join(parts)
 
 
+def decrypt_blob(store, key: str, dek: bytes, owner: str, start: int = 0, end: int | None = None) -> Iterator[bytes]:
+    """Plaintext bytes [start, end) of the blob ``key`` in a blob store (anything with ``size`` and
+    ``read_at``); storage is first touched when the iterator is."""
+    total = store.size(key)
+    yield from decrypt_range(lambda o, n: store.read_at(key, o, n), total, dek, owner, start, end)
+
+
 def decrypt_bytes(dek: bytes, owner: str, blob: bytes) -> bytes:
     return b"".join(decrypt_range(lambda o, n: blob[o:o + n], len(blob), dek, owner))

@@ -24,10 +24,18 @@ def require_admin(user: User) -> User:
     return user
 
 
+def scan_file(upload) -> service.Attachment:
+    """A finished upload as a file to scan, read only as far as the scan needs (its text is cached
+    under the upload's id, which never changes content)."""
+    from zegel.uploads.service import display_name, metadata, reader
+    return service.Attachment(display_name(metadata(upload)), read=reader(upload), size=upload.length,
+                              cache_key=upload.id)
+
+
 def upload_files(user: User, upload_ids) -> list[service.Attachment]:
-    """The user's finished uploads, as files to scan (read only as far as the scan needs)."""
+    """The user's finished uploads, as files to scan."""
     from zegel.extensions import db
-    from zegel.uploads.service import get, metadata, reader
+    from zegel.uploads.service import get
     if not isinstance(upload_ids, list) or not all(isinstance(i, str) for i in upload_ids) or len(upload_ids) > 1000:
         raise AppError("invalid_field", _l("uploads must be a list of upload ids."), 400)
     files = []
@@ -35,9 +43,7 @@ def upload_files(user: User, upload_ids) -> list[service.Attachment]:
         upload = get(db.session, user, upload_id)
         if upload.completed_at is None:
             raise AppError("upload_incomplete", _l("An upload is not complete yet."), 409)
-        meta = metadata(upload)
-        files.append(service.Attachment(meta.get("relativePath") or meta.get("filename") or "bestand",
-                                        read=reader(upload), size=upload.length, cache_key=upload.id))
+        files.append(scan_file(upload))
     return files
 
 

@@ -211,13 +211,10 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
 def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipients, ip) -> bool:
     """The organisation's DLP rules, checked again here: a client cannot skip them. The scan ends
     the (so far read-only) transaction while it reads the files; returns whether uploads were read."""
+    from zegel.dlp.admin import scan_file
     from zegel.dlp.service import Attachment as ScanFile, check_send
-    from zegel.uploads.service import metadata, reader
     files = [ScanFile(_clean_filename(a.name), data=a.data) for a in attachments]
-    for upload in uploads:
-        meta = metadata(upload)
-        files.append(ScanFile(meta.get("relativePath") or meta.get("filename") or meta.get("name") or "bestand",
-                              read=reader(upload), size=upload.length, cache_key=upload.id))
+    files += [scan_file(upload) for upload in uploads]
     check_send(session, sender, subject=subject, body_html=body_html, attachments=files, recipients=recipients,
                ip=ip)
     return bool(uploads)
@@ -452,14 +449,8 @@ def attachment_dek(message: Message, attachment: Attachment) -> bytes:
 def attachment_chunks(message: Message, attachment: Attachment, start: int = 0, end: int | None = None):
     """The decrypted bytes [start, end) as a lazy iterator: keys are resolved now (while the app
     context is there), storage is touched only when the response streams."""
-    store = blob_store()
-    dek = attachment_dek(message, attachment)
-    blob, owner = attachment.blob_key, f"attachment:{attachment.id}"
-
-    def chunks():
-        total = store.size(blob)
-        yield from stream.decrypt_range(lambda o, n: store.read_at(blob, o, n), total, dek, owner, start, end)
-    return chunks()
+    return stream.decrypt_blob(blob_store(), attachment.blob_key, attachment_dek(message, attachment),
+                               f"attachment:{attachment.id}", start, end)
 
 
 def audit_trail(session: Session, user: User, message_id: str) -> list:

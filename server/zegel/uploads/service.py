@@ -85,6 +85,12 @@ def parse_metadata(header: str | None) -> dict[str, str]:
     return out
 
 
+def display_name(meta: dict[str, str], default: str = "bestand") -> str:
+    """What a user calls the file: its path inside a folder, or its name (tus-js-client sends
+    "filename", other clients "name")."""
+    return meta.get("relativePath") or meta.get("filename") or meta.get("name") or default
+
+
 def metadata(upload: Upload) -> dict[str, str]:
     return json.loads(open_sealed(upload_dek(upload), upload.metadata_ct, f"upload-metadata:{upload.id}".encode()))
 
@@ -305,35 +311,33 @@ def describe(session: Session, user: User, upload_ids: list[str]) -> list[dict]:
         if upload is None or upload.user_id != user.id or upload.completed_at is None or upload.expires_at <= utcnow():
             continue
         meta = metadata(upload)
-        out.append({"id": upload.id, "size": upload.length,
-                    "name": meta.get("relativePath") or meta.get("filename") or meta.get("name") or ""})
+        out.append({"id": upload.id, "size": upload.length, "name": display_name(meta, default="")})
     return out
 
 
 def reader(upload: Upload):
     """``read(limit)``: the first ``limit`` plaintext bytes of a finished upload (for the DLP scan)."""
-    store, dek, key = blob_store(), upload_dek(upload), blob_key(upload.id)
+    store, dek, key, owner = blob_store(), upload_dek(upload), blob_key(upload.id), _owner(upload.id)
+    return lambda limit: b"".join(stream.decrypt_blob(store, key, dek, owner, 0, limit))
 
-    def read(limit: int) -> bytes:
-        total = store.size(key)
-        return b"".join(stream.decrypt_range(lambda o, n: store.read_at(key, o, n), total, dek, _owner(upload.id),
-                                             0, limit))
-    return read
+
+def _remove_data(upload: Upload) -> None:
+    """The upload's spool file, sealed tails, lock file and, once complete, its blob."""
+    spool_path(upload.id).unlink(missing_ok=True)
+    _forget_tails(upload.id, keep=None)
+    if upload.completed_at is not None:
+        blob_store().delete(blob_key(upload.id))
+    (spool_dir() / f"{upload.id}.lock").unlink(missing_ok=True)
 
 
 def remove_expired(session: Session, now: datetime | None = None) -> int:
     """Delete uploads past their expiry that never became an attachment, with their data."""
     now = now or utcnow()
-    store = blob_store()
     removed = 0
     for upload in session.scalars(select(Upload).where(Upload.expires_at <= now).limit(1000)).all():
         with contextlib.suppress(AppError):  # being written to right now: next round
             with exclusive(upload.id):
-                spool_path(upload.id).unlink(missing_ok=True)
-                _forget_tails(upload.id, keep=None)
-                if upload.completed_at is not None:
-                    store.delete(blob_key(upload.id))
-                (spool_dir() / f"{upload.id}.lock").unlink(missing_ok=True)
+                _remove_data(upload)
                 session.delete(upload)
                 record(session, "upload.expired", subject=upload.id, length=upload.length)
                 session.commit()
@@ -343,11 +347,7 @@ def remove_expired(session: Session, now: datetime | None = None) -> int:
 
 def terminate(session: Session, user: User, upload_id: str, *, ip: str = "") -> None:
     upload = get(session, user, upload_id)
-    spool_path(upload.id).unlink(missing_ok=True)
-    (spool_dir() / f"{upload.id}.lock").unlink(missing_ok=True)
-    _forget_tails(upload.id, keep=None)
-    if upload.completed_at is not None:
-        blob_store().delete(blob_key(upload.id))
+    _remove_data(upload)
     session.delete(upload)
     record(session, "upload.terminated", actor=user, ip=ip, subject=upload_id)
     session.commit()
