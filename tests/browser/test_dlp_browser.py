@@ -2,6 +2,8 @@
 a file with a BSN gives "BSN in bijlage", and "Verwijder bestanden" takes it away."""
 from __future__ import annotations
 
+from playwright.sync_api import expect
+
 from tests.browser.conftest import screenshot
 from tests.browser.test_login_browser import VIEWPORTS, log_in
 from tests.dlp import files
@@ -30,7 +32,7 @@ def test_findings_while_composing(browser, live_server, live_user):
     page.keyboard.type(" Zijn burgerservicenummer is 1112.22.333.")
     bar.get_by_text("Gevoelige inhoud gevonden: BSN in het bericht.").wait_for()
     assert "warning" in bar.get_attribute("class")
-    assert bar.get_by_text("Veilig versturen aangezet").is_visible()
+    expect(bar.get_by_text("Veilig versturen aangezet")).to_be_visible()
     method = page.get_by_label("Ontvangerscontrole van ontvanger 1")
     assert method.input_value() == "sms"  # no longer "Geen"
     assert method.locator('option[value="none"]').is_disabled()
@@ -49,9 +51,9 @@ def test_findings_while_composing(browser, live_server, live_user):
 
     # Close all, open all.
     bar.get_by_role("button", name="Alles sluiten").click()
-    assert bar.get_by_text("meldingen gesloten").is_visible()
+    expect(bar.get_by_text("meldingen gesloten")).to_be_visible()
     bar.get_by_role("button", name="Alles openen").click()
-    assert bar.get_by_text("Gevoelige inhoud gevonden: BSN in het bericht.").is_visible()
+    expect(bar.get_by_text("Gevoelige inhoud gevonden: BSN in het bericht.")).to_be_visible()
     context.close()
 
 
@@ -84,16 +86,16 @@ def test_an_admin_adds_a_rule_and_a_word_list(browser, live_server):
     new.locator(".pattern").fill("ZK-(\\d{6}")
     new.locator('select[name$="_level"]').select_option("warning")
     page.get_by_role("button", name="Regels opslaan").click()
-    assert page.get_by_role("alert").filter(has_text="kan niet worden gebruikt").is_visible()
+    expect(page.get_by_role("alert").filter(has_text="kan niet worden gebruikt")).to_be_visible()
     page.locator('input[name$="_pattern"][value="ZK-(\\\\d{6}"]').fill("ZK-\\d{6}")
     page.get_by_role("button", name="Regels opslaan").click()
-    assert page.get_by_text("De regels zijn opgeslagen.").is_visible()
+    expect(page.get_by_text("De regels zijn opgeslagen.")).to_be_visible()
     assert page.locator('input[value="Zaaknummer"]').count() == 1
 
     page.get_by_label("Naam (kleine letters, cijfers, - of _)").fill("projecten")
     page.get_by_label("Termen, één per regel").fill("Zilvermeeuw\nProject Albatros")
     page.get_by_role("button", name="Lijst toevoegen").click()
-    assert page.get_by_text("De woordenlijst is opgeslagen.").is_visible()
+    expect(page.get_by_text("De woordenlijst is opgeslagen.")).to_be_visible()
     assert page.get_by_label("Woordenlijst 'projecten' (één term per regel)").input_value() == \
         "Zilvermeeuw\nProject Albatros"
     screenshot(page, "desktop-admin-dlp")

@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import pytest
+from playwright.sync_api import expect
 
 from tests.browser.conftest import last_outbox_id, screenshot, wait_for_code
 from tests.conftest import DEMO_PASSWORD
@@ -24,7 +25,7 @@ def log_in(page, base_url, user, remember: bool, shot: str | None = None):
         screenshot(page, f"{shot}-login")
     page.get_by_role("button", name="Inloggen").click()
     page.wait_for_url("**/login/verify")
-    assert page.get_by_role("heading", name="Vul je inlogcode in").is_visible()
+    expect(page.get_by_role("heading", name="Vul je inlogcode in")).to_be_visible()
     page.get_by_label("Inlogcode").fill(wait_for_code(base_url, user["phone"], after=before))
     if shot:
         screenshot(page, f"{shot}-verify")
@@ -38,8 +39,8 @@ def test_login_without_remember_me(browser, live_server, live_user, device):
     context = browser.new_context(**VIEWPORTS[device])
     page = context.new_page()
     log_in(page, base_url, live_user, remember=False, shot=device)
-    assert page.get_by_role("heading", name="Postvak IN").is_visible()
-    assert page.get_by_text("Je veilige postvak is leeg.").is_visible()
+    expect(page.get_by_role("heading", name="Postvak IN")).to_be_visible()
+    expect(page.get_by_text("Je veilige postvak is leeg.")).to_be_visible()
     screenshot(page, f"{device}-inbox")
     cookies = {c["name"]: c for c in context.cookies()}
     assert cookies["zegel_session"]["expires"] == -1  # gone when the browser closes
@@ -69,14 +70,14 @@ def test_remember_me_then_sign_out_everywhere(browser, live_server, live_user, d
     later_page = later.new_page()
     later_page.goto(base_url + "/")
     later_page.wait_for_url("**/inbox")
-    assert later_page.get_by_role("heading", name="Postvak IN").is_visible()
+    expect(later_page.get_by_role("heading", name="Postvak IN")).to_be_visible()
 
     later_page.get_by_role("link", name="Apparaten").click()
-    assert later_page.get_by_role("heading", name="Apparaten").is_visible()
+    expect(later_page.get_by_role("heading", name="Apparaten")).to_be_visible()
     screenshot(later_page, f"{device}-devices")
     later_page.get_by_role("button", name="Overal afmelden").click()
     later_page.wait_for_url("**/login")
-    assert later_page.get_by_text("Je bent op alle apparaten afgemeld.").is_visible()
+    expect(later_page.get_by_text("Je bent op alle apparaten afgemeld.")).to_be_visible()
 
     # The device cookie no longer works, and the first browser is signed out too.
     again = browser.new_context(**VIEWPORTS[device])
@@ -112,11 +113,11 @@ def test_wrong_code_shows_attempts_left_and_language_switch(browser, live_server
 
     with page.expect_navigation():
         page.get_by_label("Taal").select_option("en")  # submits itself (zegel.js)
-    assert page.get_by_role("heading", name="Enter your login code").is_visible()
+    expect(page.get_by_role("heading", name="Enter your login code")).to_be_visible()
     page.get_by_label("Login code").fill(code)
     page.get_by_role("button", name="Verify").click()
     page.wait_for_url("**/inbox")
-    assert page.get_by_role("heading", name="Inbox").is_visible()
+    expect(page.get_by_role("heading", name="Inbox")).to_be_visible()
     context.close()
 
 
@@ -140,10 +141,10 @@ def test_change_password_and_see_the_dev_outbox(browser, live_server, live_user)
 
     outbox = context.new_page()
     outbox.goto(base_url + "/dev/outbox")
-    assert outbox.get_by_role("heading", name="Dev-outbox").is_visible()
-    assert outbox.locator(f'article[data-kind="sms"]:has-text("{live_user["phone"]}")').first.is_visible()
+    expect(outbox.get_by_role("heading", name="Dev-outbox")).to_be_visible()
+    expect(outbox.locator(f'article[data-kind="sms"]:has-text("{live_user["phone"]}")').first).to_be_visible()
     screenshot(outbox, "desktop-dev-outbox")
 
     page.goto(base_url + "/no/such/page")
-    assert page.get_by_text("Deze pagina bestaat niet (meer).").is_visible()
+    expect(page.get_by_text("Deze pagina bestaat niet (meer).")).to_be_visible()
     context.close()

@@ -8,6 +8,7 @@ import time
 import uuid
 from urllib.parse import urlsplit
 
+from playwright.sync_api import expect
 
 from tests.browser.conftest import last_outbox_id, screenshot, wait_for_code
 from tests.browser.test_login_browser import VIEWPORTS, log_in
@@ -50,7 +51,7 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     log_in(a, base_url, live_user, remember=False)
     a.get_by_role("link", name="Nieuwe conversatie").click()
     a.wait_for_url("**/compose")
-    assert a.get_by_role("heading", name="Nieuwe conversatie").is_visible()
+    expect(a.get_by_role("heading", name="Nieuwe conversatie")).to_be_visible()
 
     a.get_by_label("E-mailadres van ontvanger 1").fill(x_addr)
     a.get_by_label("Ontvangerscontrole van ontvanger 1").select_option(label="SMS-code")
@@ -75,8 +76,8 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     screenshot(a, "desktop-compose")
     a.get_by_role("button", name="Verzenden").click()
     a.wait_for_url("**/conversations/**")
-    assert a.get_by_role("status").filter(has_text="Je bericht is veilig verzonden.").is_visible()
-    assert a.get_by_role("heading", name=SUBJECT).is_visible()
+    expect(a.get_by_role("status").filter(has_text="Je bericht is veilig verzonden.")).to_be_visible()
+    expect(a.get_by_role("heading", name=SUBJECT)).to_be_visible()
 
     x_link = wait_for_link(live_smtp, x_addr)
     y_link = wait_for_link(live_smtp, y_addr)
@@ -86,15 +87,15 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     x_context = browser.new_context(**VIEWPORTS["desktop"], accept_downloads=True)
     x = x_context.new_page()
     x.goto(base_url + x_link)
-    assert x.get_by_role("heading", name=live_user["name"]).is_visible()
-    assert x.get_by_text(f"{SUBJECT}").is_visible()
-    assert x.get_by_text("eindigt op 21").is_visible()
+    expect(x.get_by_role("heading", name=live_user["name"])).to_be_visible()
+    expect(x.get_by_text(f"{SUBJECT}")).to_be_visible()
+    expect(x.get_by_text("eindigt op 21")).to_be_visible()
     assert x.get_by_text("Hierbij de uitslag").count() == 0
     screenshot(x, "desktop-portal-landing")
     verify_by_sms(x, base_url)
     body = x.locator("article.message .body")
     assert "Beste heer," in body.inner_text() and "Hierbij de uitslag van de allergietest." in body.inner_text()
-    assert x.get_by_role("heading", name=SUBJECT).is_visible()
+    expect(x.get_by_role("heading", name=SUBJECT)).to_be_visible()
     screenshot(x, "desktop-portal-read")
 
     with x.expect_download() as download_info:
@@ -107,8 +108,8 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     x.get_by_label("Je antwoord").fill("Dank u, ik bel de huisarts.")
     with x.expect_navigation(url="**/read"):  # already on …/read: wait for the post's redirect back
         x.get_by_role("button", name="Antwoord versturen").click()
-    assert x.get_by_role("status").filter(has_text="Je antwoord is veilig verstuurd.").is_visible()
-    assert x.get_by_text("Dank u, ik bel de huisarts.").is_visible()
+    expect(x.get_by_role("status").filter(has_text="Je antwoord is veilig verstuurd.")).to_be_visible()
+    expect(x.get_by_text("Dank u, ik bel de huisarts.")).to_be_visible()
     reply_header = x.locator("article.message").nth(1).locator("header")
     assert reply_header.inner_text().count(x_addr) == 1  # a reply has no name: the address once, not twice
 
@@ -120,7 +121,7 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     phone.get_by_role("link", name="Open het bericht").click()
     phone.wait_for_url("**/read")
     assert "Hierbij de uitslag" in phone.locator("article.message .body").first.inner_text()
-    assert phone.get_by_text("Dank u, ik bel de huisarts.").is_visible()
+    expect(phone.get_by_text("Dank u, ik bel de huisarts.")).to_be_visible()
     assert phone.evaluate("document.documentElement.scrollWidth") <= 390  # no sideways scrolling
     screenshot(phone, "phone-portal-read")
 
@@ -129,7 +130,7 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     a.wait_for_url("**/sent")
     a.get_by_role("link", name=re.compile(SUBJECT)).click()
     a.wait_for_url("**/conversations/**")
-    assert a.get_by_text("Dank u, ik bel de huisarts.").is_visible()
+    expect(a.get_by_text("Dank u, ik bel de huisarts.")).to_be_visible()
     screenshot(a, "desktop-conversation")
     a.get_by_role("link", name="Details").click()
     a.wait_for_url("**/messages/**")
@@ -146,17 +147,17 @@ def test_compose_read_download_reply_and_revoke(browser, live_server, live_user,
     y_row = a.locator(f'tr[data-recipient="{y_addr}"]')
     with a.expect_navigation(url="**/messages/**"):
         y_row.get_by_role("button", name="Toegang intrekken").click()
-    assert a.get_by_text("De toegang is ingetrokken.").is_visible()
+    expect(a.get_by_text("De toegang is ingetrokken.")).to_be_visible()
     assert dialogs == [f"Toegang intrekken voor {y_addr}?"]
-    assert y_row.get_by_text("Toegang ingetrokken").is_visible()
-    assert a.locator(f'tr[data-recipient="{x_addr}"]').get_by_role("button", name="Toegang intrekken").is_visible()
+    expect(y_row.get_by_text("Toegang ingetrokken")).to_be_visible()
+    expect(a.locator(f'tr[data-recipient="{x_addr}"]').get_by_role("button", name="Toegang intrekken")).to_be_visible()
     screenshot(a, "desktop-details-revoked")
 
     # --- Y sees only that the message was revoked --------------------------------------------------
     y_context = browser.new_context(**VIEWPORTS["desktop"])
     y = y_context.new_page()
     y.goto(base_url + y_link)
-    assert y.get_by_text("Dit bericht is ingetrokken.").is_visible()
+    expect(y.get_by_text("Dit bericht is ingetrokken.")).to_be_visible()
     assert y.get_by_label("Wachtwoord").count() == 0
     assert y.locator("input[type=password]").count() == 0
     assert y.get_by_text(SUBJECT).count() == 0

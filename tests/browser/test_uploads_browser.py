@@ -8,6 +8,7 @@ import io
 import uuid
 import zipfile
 
+from playwright.sync_api import expect
 from sqlalchemy import func, select
 
 from tests.browser.conftest import screenshot
@@ -68,7 +69,7 @@ def test_large_upload_survives_a_reload_and_arrives_intact(browser, live_server,
     item = page.locator("li.upload").filter(has_text="scan archief.bin")
     page.wait_for_function("() => document.querySelector('li.upload progress')?.value >= 25")
     assert page.get_by_role("button", name="Verzenden").is_disabled()
-    assert page.get_by_text("Wacht tot de bijlages zijn geüpload.").is_visible()
+    expect(page.get_by_text("Wacht tot de bijlages zijn geüpload.")).to_be_visible()
     status = item.locator(".status").inner_text()
     assert "/s" in status and "nog" in status, status
     screenshot(page, "desktop-compose-uploading")
@@ -76,7 +77,7 @@ def test_large_upload_survives_a_reload_and_arrives_intact(browser, live_server,
     # Halfway: reload. The page says what was not finished; the same file chosen again continues.
     page.reload()
     notice = page.locator(".unfinished")
-    assert notice.is_visible() and "scan archief.bin" in notice.inner_text()
+    expect(notice).to_contain_text("scan archief.bin")
     screenshot(page, "desktop-compose-unfinished")
     _throttle(page, 40)
     page.get_by_label("Bestanden kiezen").set_input_files(big)
@@ -124,9 +125,9 @@ def test_large_upload_survives_a_reload_and_arrives_intact(browser, live_server,
     screenshot(page, "desktop-compose-uploaded")
     page.get_by_role("button", name="Verzenden").click()
     page.wait_for_url("**/conversations/**")
-    assert page.get_by_role("link", name="scan archief.bin").is_visible()
-    assert page.get_by_role("link", name="Röntgenfoto's.zip").is_visible()
-    assert page.get_by_role("link", name="gesleept.txt").is_visible()
+    expect(page.get_by_role("link", name="scan archief.bin")).to_be_visible()
+    expect(page.get_by_role("link", name="Röntgenfoto's.zip")).to_be_visible()
+    expect(page.get_by_role("link", name="gesleept.txt")).to_be_visible()
     screenshot(page, "desktop-conversation-large")
 
     # The recipient verifies with the password and downloads the file and the folder.
