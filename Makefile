@@ -39,7 +39,13 @@ $(VENDOR)/tus.min.js: node_modules/.package-lock.json
 	mkdir -p $(VENDOR)
 	cp node_modules/tus-js-client/dist/tus.min.js $@
 
-assets: $(VENDOR)/tus.min.js
+# The Outlook add-in: task pane and event-handler bundles (esbuild), build output as well.
+ADDIN_BUILD := server/zegel/static/addin/build
+$(ADDIN_BUILD)/.built: node_modules/.package-lock.json $(wildcard addin/src/*.js taskpane/*.js taskpane/*.css)
+	npm run --silent build
+	touch $@
+
+assets: $(VENDOR)/tus.min.js $(ADDIN_BUILD)/.built
 
 install: $(VENV)/.installed translations assets
 
@@ -65,10 +71,11 @@ browser:
 	fi
 
 test: $(VENV)/.installed-test translations assets browser
+	npm test --silent
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
 	$(BIN)/python -m ruff check server tests
 
 clean:
-	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR)
+	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR) $(ADDIN_BUILD)

@@ -51,7 +51,8 @@ def init_security_headers(app, https: bool) -> None:
         h.setdefault("Content-Security-Policy", CSP)
         h.setdefault("X-Content-Type-Options", "nosniff")
         h.setdefault("Referrer-Policy", "no-referrer")
-        h.setdefault("X-Frame-Options", "DENY")
+        if "frame-ancestors 'none'" in h["Content-Security-Policy"]:
+            h.setdefault("X-Frame-Options", "DENY")  # the add-in's pages name Outlook's origins instead
         h.setdefault("Cross-Origin-Opener-Policy", "same-origin")
         h.setdefault("Permissions-Policy", "camera=(), microphone=(), geolocation=()")
         if https:

@@ -1,0 +1,139 @@
+// Zegel's JSON API with bearer tokens, for the task pane and the event handlers.
+// Tokens live where both can read them: OfficeRuntime.storage in classic Outlook on Windows (whose
+// event runtime has no localStorage), localStorage elsewhere (the pane and the handlers share an origin).
+
+const TOKENS_KEY = "zegel.tokens";
+
+export class ApiError extends Error {
+  constructor(status, code, message, body = null) {
+    super(message);
+    this.status = status;
+    this.code = code;
+    this.body = body;
+  }
+}
+
+export function tokenStore(globals = globalThis) {
+  const runtime = globals.OfficeRuntime && globals.OfficeRuntime.storage;
+  if (runtime) {
+    return {
+      get: async () => parse(await runtime.getItem(TOKENS_KEY)),
+      set: (tokens) => runtime.setItem(TOKENS_KEY, JSON.stringify(tokens)),
+      clear: () => runtime.removeItem(TOKENS_KEY),
+    };
+  }
+  const local = globals.localStorage;
+  return {
+    get: async () => parse(local.getItem(TOKENS_KEY)),
+    set: async (tokens) => local.setItem(TOKENS_KEY, JSON.stringify(tokens)),
+    clear: async () => local.removeItem(TOKENS_KEY),
+  };
+}
+
+function parse(text) {
+  try {
+    const value = text ? JSON.parse(text) : null;
+    return value && value.access_token ? value : null;
+  } catch (_error) {
+    return null;
+  }
+}
+
+export class ZegelApi {
+  /** base: the server's URL ("" for same-origin); fetch and store are injectable for tests. */
+  constructor({ base = "", fetch = globalThis.fetch.bind(globalThis), store = tokenStore(), language = "nl" } = {}) {
+    this.base = base.replace(/\/$/, "");
+    this.fetch = fetch;
+    this.store = store;
+    this.language = language;
+  }
+
+  async signedIn() {
+    return Boolean(await this.store.get());
+  }
+
+  async login(email, password, remember) {
+    return this.request("POST", "/auth/login", { email, password, remember }, { auth: false });
+  }
+
+  async verify(challengeId, code, remember) {
+    const tokens = await this.request("POST", "/auth/verify", { challenge_id: challengeId, code, remember },
+      { auth: false });
+    await this.saveTokens(tokens);
+    return tokens;
+  }
+
+  async logout() {
+    try {
+      await this.request("POST", "/auth/logout");
+    } finally {
+      await this.store.clear();
+    }
+  }
+
+  async saveTokens(tokens) {
+    const expiresAt = Date.now() + (tokens.expires_in || 0) * 1000;
+    await this.store.set({ access_token: tokens.access_token, refresh_token: tokens.refresh_token, expires_at: expiresAt });
+  }
+
+  /** A valid access token, refreshed when it is (nearly) expired; null when signed out. */
+  async accessToken({ forceRefresh = false } = {}) {
+    const tokens = await this.store.get();
+    if (!tokens) return null;
+    if (!forceRefresh && tokens.expires_at - Date.now() > 30000) return tokens.access_token;
+    if (!tokens.refresh_token) return null;
+    try {
+      const fresh = await this.request("POST", "/auth/refresh", { refresh_token: tokens.refresh_token }, { auth: false });
+      await this.saveTokens(fresh);
+      return fresh.access_token;
+    } catch (error) {
+      if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
+        await this.store.clear(); // refresh token revoked or expired: sign in again
+        return null;
+      }
+      throw error;
+    }
+  }
+
+  /** JSON request; throws ApiError with the server's message, or ApiError(0, "unreachable"). */
+  async request(method, path, body = undefined, { auth = true, timeout = 20000, retried = false } = {}) {
+    const headers = { Accept: "application/json", "Accept-Language": this.language };
+    if (body !== undefined && !(body instanceof FormData)) headers["Content-Type"] = "application/json";
+    if (auth) {
+      const token = await this.accessToken();
+      if (!token) throw new ApiError(401, "signed_out", "");
+      headers.Authorization = `Bearer ${token}`;
+    }
+    const controller = typeof AbortController === "function" ? new AbortController() : null;
+    const timer = controller ? setTimeout(() => controller.abort(), timeout) : null;
+    let response;
+    try {
+      response = await this.fetch(`${this.base}/api/v1${path}`, {
+        method, headers, signal: controller ? controller.signal : undefined,
+        body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+      });
+    } catch (error) {
+      throw new ApiError(0, "unreachable", String(error && error.message));
+    } finally {
+      if (timer) clearTimeout(timer);
+    }
+    if (response.status === 401 && auth && !retried) {
+      // The access token may have been revoked early: one refresh, then give up.
+      if (await this.accessToken({ forceRefresh: true })) {
+        return this.request(method, path, body, { auth, timeout, retried: true });
+      }
+    }
+    if (response.status === 204) return null;
+    let data = null;
+    try {
+      data = await response.json();
+    } catch (_error) {
+      data = null;
+    }
+    if (!response.ok) {
+      const error = (data && data.error) || {};
+      throw new ApiError(response.status, error.code || "http_error", error.message || `HTTP ${response.status}`, data);
+    }
+    return data;
+  }
+}

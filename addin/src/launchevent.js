@@ -1,0 +1,23 @@
+// Entry of the event-handler bundle (commands.html in browsers, the same file alone in classic
+// Outlook on Windows). The server puts ZEGEL_CONFIG = {base, texts: {nl, en}} in front of it.
+import { ZegelApi } from "./api.js";
+import * as handlers from "./handlers.js";
+import { pickTexts } from "./texts.js";
+
+function deps() {
+  const config = globalThis.ZEGEL_CONFIG || { base: "", texts: {} };
+  const language = (Office.context && Office.context.displayLanguage) || "nl";
+  const texts = pickTexts(config.texts, language);
+  return { Office, texts, api: new ZegelApi({ base: config.base, language: texts.language }), log: (e) => console.warn(e) };
+}
+
+const wire = {
+  onNewMessageComposeHandler: handlers.onNewMessageCompose,
+  onMessageRecipientsChangedHandler: handlers.onRecipientsChanged,
+  onMessageAttachmentsChangedHandler: handlers.onAttachmentsChanged,
+  onMessageSendHandler: handlers.onMessageSend,
+};
+
+for (const [name, handler] of Object.entries(wire)) {
+  Office.actions.associate(name, (event) => handler(deps(), event));
+}

@@ -1,0 +1,148 @@
+// The Outlook item calls the add-in uses, as promises. Every function takes the Office object, so
+// the same code runs against office.js, the test harness and office-addin-mock.
+
+/** Call an Office "…Async(args…, callback)" method and resolve with its value. */
+export function call(target, method, ...args) {
+  return new Promise((resolve, reject) => {
+    target[method](...args, (result) => {
+      if (result && result.status === "failed") {
+        const error = new Error((result.error && result.error.message) || `${method} failed`);
+        error.officeError = result.error;
+        reject(error);
+      } else {
+        resolve(result ? result.value : undefined);
+      }
+    });
+  });
+}
+
+const STATE_KEY = "zegel";
+
+/** The add-in's state of one compose item: kept in the item's sessionData (Mailbox 1.11), so the
+ *  task pane and the event handlers see the same, and nothing of it is saved with the draft. */
+export async function loadState(Office) {
+  const item = Office.context.mailbox.item;
+  let raw = null;
+  try {
+    raw = await call(item.sessionData, "getAsync", STATE_KEY);
+  } catch (_error) {
+    raw = null; // not set yet
+  }
+  return normaliseState(raw ? safeParse(raw) : null);
+}
+
+export async function saveState(Office, state) {
+  await call(Office.context.mailbox.item.sessionData, "setAsync", STATE_KEY, JSON.stringify(state));
+}
+
+/** Read, change and write the state in one go. */
+export async function updateState(Office, change) {
+  const state = await loadState(Office);
+  const result = change(state);
+  await saveState(Office, state);
+  return result === undefined ? state : result;
+}
+
+export function normaliseState(value) {
+  const state = value && typeof value === "object" ? value : {};
+  return {
+    secure: Boolean(state.secure),
+    // address (lower case) → {method, phone, password, remember}
+    recipients: state.recipients && typeof state.recipients === "object" ? state.recipients : {},
+    // finished Zegel uploads: [{id, name, size}]
+    uploads: Array.isArray(state.uploads) ? state.uploads : [],
+    // the last DLP scan: {key, findings, secure_required}
+    scan: state.scan && typeof state.scan === "object" ? state.scan : null,
+    // warnings the user has been told about; turning secure off after that is their choice
+    warned: Boolean(state.warned),
+    account: typeof state.account === "string" ? state.account : null,
+  };
+}
+
+function safeParse(text) {
+  try {
+    return JSON.parse(text);
+  } catch (_error) {
+    return null;
+  }
+}
+
+export async function getRecipients(Office) {
+  const item = Office.context.mailbox.item;
+  const [to, cc, bcc] = await Promise.all(["to", "cc", "bcc"].map((kind) => call(item[kind], "getAsync")));
+  const seen = new Set();
+  const out = [];
+  for (const [kind, list] of [["to", to], ["cc", cc], ["bcc", bcc]]) {
+    for (const r of list || []) {
+      const email = (r.emailAddress || "").trim();
+      const key = email.toLowerCase();
+      if (!email || seen.has(key)) continue;
+      seen.add(key);
+      out.push({ email, name: r.displayName || "", type: kind });
+    }
+  }
+  return out;
+}
+
+export async function getContent(Office) {
+  const item = Office.context.mailbox.item;
+  const [subject, body] = await Promise.all([
+    call(item.subject, "getAsync"),
+    call(item.body, "getAsync", Office.CoercionType.Html),
+  ]);
+  return { subject: subject || "", body_html: body || "" };
+}
+
+/** The item's own attachments (not cloud links). */
+export async function getAttachments(Office) {
+  const list = (await call(Office.context.mailbox.item, "getAttachmentsAsync")) || [];
+  return list.filter((a) => a.attachmentType !== "cloud");
+}
+
+/** An attachment's bytes as base64 (files and .eml items; Mailbox 1.8). */
+export async function attachmentContent(Office, attachment) {
+  const content = await call(Office.context.mailbox.item, "getAttachmentContentAsync", attachment.id);
+  if (content.format === "base64" || content.format === "eml") {
+    return content.format === "eml" ? toBase64(content.content) : content.content;
+  }
+  throw new Error(`unsupported attachment format ${content.format}`);
+}
+
+function toBase64(text) {
+  const bytes = new TextEncoder().encode(text);
+  let binary = "";
+  for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
+  return btoa(binary);
+}
+
+export function removeAttachment(Office, id) {
+  return call(Office.context.mailbox.item, "removeAttachmentAsync", id);
+}
+
+const NOTICE_KEY = "zegel-dlp";
+
+/** One notification bar in the item for Zegel's findings; actions open the task pane. */
+export async function showNotice(Office, text, { openPane = null, error = false } = {}) {
+  const item = Office.context.mailbox.item;
+  const message = text.length > 150 ? `${text.slice(0, 149)}…` : text;
+  const details = error
+    ? { type: Office.MailboxEnums.ItemNotificationMessageType.ErrorMessage, message }
+    : { type: Office.MailboxEnums.ItemNotificationMessageType.InsightMessage, message, icon: "Icon.16x16" };
+  if (openPane && !error) {
+    details.actions = [{
+      actionType: Office.MailboxEnums.ActionType.ShowTaskPane,
+      actionText: openPane.slice(0, 30),
+      commandId: "zegelComposeButton",
+      contextData: "{}",
+    }];
+  }
+  await call(item.notificationMessages, "replaceAsync", NOTICE_KEY, details);
+}
+
+export async function clearNotice(Office) {
+  try {
+    await call(Office.context.mailbox.item.notificationMessages, "removeAsync", NOTICE_KEY);
+  } catch (_error) {
+    // there was none
+  }
+}

@@ -1,0 +1,7 @@
+// The texts of the add-in come from the server's catalogs (Flask-Babel) in both languages;
+// Outlook's display language picks one.
+
+export function pickTexts(all, displayLanguage) {
+  const language = String(displayLanguage || "").toLowerCase().startsWith("nl") ? "nl" : "en";
+  return { ...(all.en || {}), ...(all[language] || {}), language };
+}

@@ -1,0 +1,255 @@
+// The send-time and early-scan handlers against office-addin-mock's Outlook and a fake Zegel server:
+// what goes out, what is blocked, and that a non-secure message without findings is left alone.
+import { test } from "node:test";
+import assert from "node:assert/strict";
+import { OfficeMockObject } from "office-addin-mock";
+
+import { ZegelApi } from "../src/api.js";
+import * as handlers from "../src/handlers.js";
+
+const TEXTS = {
+  open_pane: "Open Zegel", secure_turned_on: "Secure on: {message}", more_findings: "{message} (+{n})",
+  signed_out: "Sign in first.", no_recipients: "No recipients.", missing_verification: "Missing: {names}.",
+  unreachable: "Zegel unreachable.", server_error: "Refused: {message}", blocked: "Blocked: {message}",
+  warning_at_send: "Found: {message} Secure is on now.", replace_failed: "Could not replace.",
+};
+
+/** An Outlook compose item whose async calls succeed and are recorded. */
+function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@example.nl"], cc = [],
+  attachments = [], state = null } = {}) {
+  const record = { body, removed: [], headers: {}, notices: {}, sessionData: {}, setBodyCalls: 0 };
+  if (state) record.sessionData.zegel = JSON.stringify(state);
+  const ok = (callback, value) => callback({ status: "succeeded", value });
+  const people = (list) => list.map((emailAddress) => ({ emailAddress, displayName: emailAddress }));
+  const mock = new OfficeMockObject({
+    context: {
+      displayLanguage: "nl-NL",
+      mailbox: {
+        item: {
+          subject: { getAsync: (cb) => ok(cb, subject) },
+          body: {
+            getAsync: (_type, cb) => ok(cb, record.body),
+            setAsync: (value, _options, cb) => { record.body = value; record.setBodyCalls++; ok(cb); },
+          },
+          to: { getAsync: (cb) => ok(cb, people(to)) },
+          cc: { getAsync: (cb) => ok(cb, people(cc)) },
+          bcc: { getAsync: (cb) => ok(cb, []) },
+          getAttachmentsAsync: (cb) => ok(cb, attachments.filter((a) => !record.removed.includes(a.id))),
+          getAttachmentContentAsync: (id, cb) => ok(cb, { format: "base64", content: attachments.find((a) => a.id === id).content }),
+          removeAttachmentAsync: (id, cb) => { record.removed.push(id); ok(cb); },
+          internetHeaders: { setAsync: (headers, cb) => { Object.assign(record.headers, headers); ok(cb); } },
+          sessionData: {
+            getAsync: (key, cb) => (key in record.sessionData ? ok(cb, record.sessionData[key])
+              : cb({ status: "failed", error: { message: "not found" } })),
+            setAsync: (key, value, cb) => { record.sessionData[key] = value; ok(cb); },
+          },
+          notificationMessages: {
+            replaceAsync: (key, details, cb) => { record.notices[key] = details; ok(cb); },
+            removeAsync: (key, cb) => { delete record.notices[key]; ok(cb); },
+          },
+        },
+      },
+    },
+    CoercionType: { Html: "html" },
+    MailboxEnums: { ItemNotificationMessageType: { InsightMessage: "insightMessage", ErrorMessage: "errorMessage" },
+      ActionType: { ShowTaskPane: "showTaskPane" } },
+  }, "outlook");
+  return { Office: mock, record, state: () => JSON.parse(record.sessionData.zegel || "{}") };
+}
+
+/** A Zegel server in memory: routes by method and path, records the requests. */
+function server(routes, { signedIn = true } = {}) {
+  const requests = [];
+  const tokens = signedIn ? { access_token: "a", refresh_token: "r", expires_at: Date.now() + 3600e3 } : null;
+  const store = { get: async () => tokens, set: async () => {}, clear: async () => {} };
+  const fetch = async (url, init) => {
+    const path = url.replace(/^.*\/api\/v1/, "");
+    const body = init.body ? JSON.parse(init.body) : null;
+    requests.push({ method: init.method, path, body, headers: init.headers });
+    const route = routes[`${init.method} ${path}`];
+    if (!route) return new Response(JSON.stringify({ error: { code: "not_found", message: "nope" } }), { status: 404 });
+    const [status, data] = await route(body);
+    return new Response(data === null ? null : JSON.stringify(data), { status, headers: { "Content-Type": "application/json" } });
+  };
+  return { api: new ZegelApi({ base: "https://zegel.test", fetch, store }), requests };
+}
+
+function event() {
+  const calls = [];
+  return { completed: (options) => calls.push(options ?? {}), calls };
+}
+
+const CLEAN_SCAN = async () => [200, { findings: [], secure_required: false, blocked: false }];
+const SECURE_STATE = {
+  secure: true,
+  recipients: {
+    "otto@example.nl": { method: "sms", phone: "+31612345678", password: "", remember: true, has_account: false },
+    "petra@example.nl": { method: "password", phone: "", password: "appeltaart-42", remember: false, has_account: false },
+  },
+  uploads: [{ id: "up1", name: "scan.pdf", size: 52428800 }],
+};
+
+test("secure send: stored in Zegel, body becomes the placeholder, attachments removed, header set", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl"], cc: ["petra@example.nl"], body: "<p>BSN 111222333</p>",
+    attachments: [{ id: "att1", name: "brief.txt", size: 5, contentType: "text/plain", content: "aGFsbG8=" }],
+    state: SECURE_STATE });
+  const { api, requests } = server({
+    "POST /messages/outlook": async (body) => [201, { id: "msg42", conversation_id: "c1", link: "https://zegel.test/r/x",
+      recipients: [], placeholder_html: "<p>Open the secure message: https://zegel.test/r/x</p>", placeholder_text: "…" }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
+  const sent = requests.find((r) => r.path === "/messages/outlook").body;
+  assert.equal(sent.subject, "Uitslag");
+  assert.equal(sent.body_html, "<p>BSN 111222333</p>");
+  assert.deepEqual(sent.attachments, ["up1"]);
+  assert.deepEqual(sent.files, [{ name: "brief.txt", content_type: "text/plain", content: "aGFsbG8=" }]);
+  assert.deepEqual(sent.recipients, [
+    { email: "otto@example.nl", type: "to", remember: true, verification: { method: "sms", phone: "+31612345678", password: null } },
+    { email: "petra@example.nl", type: "cc", remember: false, verification: { method: "password", phone: null, password: "appeltaart-42" } },
+  ]);
+  assert.equal(outlookItem.record.body, "<p>Open the secure message: https://zegel.test/r/x</p>");
+  assert.deepEqual(outlookItem.record.removed, ["att1"]);
+  assert.deepEqual(outlookItem.record.headers, { "x-zegel-message-id": "msg42" });
+  // The agreed password does not stay in the item after it was sent.
+  assert.deepEqual(outlookItem.state().recipients, {});
+});
+
+test("secure send with a recipient without usable verification is blocked, with a button to the pane", async () => {
+  const state = structuredClone(SECURE_STATE);
+  state.recipients["petra@example.nl"].password = "kort";
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state });
+  const { api, requests } = server({});
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls.length, 1);
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Missing: petra@example.nl.");
+  assert.equal(e.calls[0].commandId, "zegelComposeButton");
+  assert.equal(requests.filter((r) => r.path === "/messages/outlook").length, 0);
+  assert.equal(outlookItem.record.setBodyCalls, 0);
+});
+
+test("a new recipient gets the sender's saved default, or the organisation's when there is none", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl", "nieuw@example.nl"], state: { secure: true } });
+  const { api } = server({
+    "POST /recipients/check": async (body) => [200, { org_default: "sms", recipients: body.recipients.map((r) => ({
+      email: r.email, has_account: false, problem: null, phone: null,
+      default: r.email === "otto@example.nl" ? { method: "sms", phone: "+31612345678" } : null })) }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  // otto's saved phone is usable; the new address has the organisation's SMS without a number.
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Missing: nieuw@example.nl.");
+  assert.equal(outlookItem.state().recipients["otto@example.nl"].phone, "+31612345678");
+});
+
+test("server down while secure is on: blocked, nothing changed in the item", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE, body: "<p>geheim</p>" });
+  const api = new ZegelApi({ base: "https://zegel.test", store: { get: async () => ({ access_token: "a", expires_at: Date.now() + 3600e3 }) },
+    fetch: async () => { throw new TypeError("fetch failed"); } });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: false, errorMessage: "Zegel unreachable." }]);
+  assert.equal(outlookItem.record.body, "<p>geheim</p>");
+  assert.deepEqual(outlookItem.record.headers, {});
+});
+
+test("the server refusing the message blocks the send with its reason", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE });
+  const { api } = server({
+    "POST /messages/outlook": async () => [400, { error: { code: "invalid_phone", message: "Dit is geen geldig mobiel nummer." } }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Refused: Dit is geen geldig mobiel nummer.");
+  assert.equal(outlookItem.record.setBodyCalls, 0);
+});
+
+test("a blocking rule while secure is off blocks the send", async () => {
+  const outlookItem = outlook({ body: "<p>IBAN NL91ABNA0417164300</p>" });
+  const { api, requests } = server({
+    "POST /dlp/scan": async () => [200, { secure_required: true, blocked: true, findings: [{ rule: "r1", level: "block",
+      location: "body", detector: "iban", excerpt: "NL91…4300", message: "IBAN in het bericht." }] }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Blocked: IBAN in het bericht.");
+  assert.equal(requests[0].body.body_html, "<p>IBAN NL91ABNA0417164300</p>");
+  assert.equal(outlookItem.record.setBodyCalls, 0);
+});
+
+test("a warning at send that the user was not shown turns secure sending on and stops the send once", async () => {
+  const outlookItem = outlook({ body: "<p>bsn 111222333</p>" });
+  const { api } = server({
+    "POST /dlp/scan": async () => [200, { secure_required: true, blocked: false, findings: [{ rule: "r1", level: "warning",
+      location: "body", detector: "bsn", excerpt: "1112…", message: "BSN in het bericht." }] }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls[0].errorMessage, "Found: BSN in het bericht. Secure is on now.");
+  assert.equal(outlookItem.state().secure, true);
+});
+
+test("a non-secure send without findings passes untouched", async () => {
+  const attachments = [{ id: "att1", name: "rooster.txt", size: 5, contentType: "text/plain", content: "aGFsbG8=" }];
+  const outlookItem = outlook({ body: "<p>Tot morgen!</p>", attachments });
+  const { api, requests } = server({ "POST /dlp/scan": CLEAN_SCAN });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
+  assert.deepEqual(requests.map((r) => r.path), ["/dlp/scan"]);
+  assert.deepEqual(requests[0].body.files, [{ name: "rooster.txt", content: "aGFsbG8=" }]);
+  assert.equal(outlookItem.record.body, "<p>Tot morgen!</p>");
+  assert.deepEqual(outlookItem.record.removed, []);
+  assert.deepEqual(outlookItem.record.headers, {});
+});
+
+test("a user who never signed in to Zegel sends as if there were no add-in", async () => {
+  const outlookItem = outlook({ body: "<p>BSN 111222333</p>" });
+  const { api, requests } = server({}, { signedIn: false });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
+  assert.equal(requests.length, 0);
+});
+
+test("the early scan shows a warning as an Insight message with a button, and turns secure on", async () => {
+  const outlookItem = outlook({ body: "<p>bsn 111222333</p>" });
+  const { api } = server({
+    "POST /recipients/check": async (body) => [200, { org_default: "none", recipients: body.recipients.map((r) => ({
+      email: r.email, has_account: false, default: null, problem: null, phone: null })) }],
+    "POST /dlp/scan": async () => [200, { secure_required: true, blocked: false, findings: [
+      { rule: "r1", level: "warning", location: "body", detector: "bsn", excerpt: "1112…", message: "Gevoelige inhoud gevonden: BSN in het bericht." },
+      { rule: "r2", level: "info", location: "body", detector: "list:medical", excerpt: "huisarts", message: "Woord uit lijst." }] }],
+  });
+  const e = event();
+  await handlers.onRecipientsChanged({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls.length, 1);
+  const notice = outlookItem.record.notices["zegel-dlp"];
+  assert.equal(notice.type, "insightMessage");
+  assert.equal(notice.message, "Secure on: Gevoelige inhoud gevonden: BSN in het bericht. (+1)");
+  assert.ok(notice.message.length <= 150);
+  assert.equal(notice.actions[0].actionType, "showTaskPane");
+  const state = outlookItem.state();
+  assert.equal(state.secure, true);
+  assert.equal(state.recipients["otto@example.nl"].method, "none");
+  assert.ok(state.scan.key);
+});
+
+test("notices are cut to Outlook's 150 characters", async () => {
+  const outlookItem = outlook({});
+  const { api } = server({
+    "POST /recipients/check": async (body) => [200, { org_default: "none", recipients: body.recipients.map((r) => ({
+      email: r.email, has_account: false, default: null, problem: null, phone: null })) }],
+    "POST /dlp/scan": async () => [200, { secure_required: false, blocked: false, findings: [
+      { rule: "r2", level: "info", location: "body", detector: "list:medical", excerpt: "x", message: "x".repeat(400) }] }],
+  });
+  await handlers.onNewMessageCompose({ Office: outlookItem.Office, api, texts: TEXTS }, event());
+  assert.equal(outlookItem.record.notices["zegel-dlp"].message.length, 150);
+});
