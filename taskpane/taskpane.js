@@ -89,7 +89,7 @@ function wireLogin() {
 async function loadAccount() {
   const me = await api.request("GET", "/me");
   const select = $("#account");
-  select.replaceChildren(...me.accounts.map((a) => el("option", { value: a.id, text: `${a.name} <${a.email}>` })));
+  select.replaceChildren(...me.accounts.map((a) => el("option", { value: a.id, text: a.name, title: a.email })));
   select.disabled = me.accounts.length < 2;
   return me;
 }
@@ -139,7 +139,8 @@ function recipientRow(recipient, setting) {
   const settings = el("td", { class: "settings" });
   const problem = el("div", { class: "problem", role: "alert", hidden: true });
   const row = el("tr", { "data-recipient": key },
-    el("td", { class: "who", title: recipient.email, text: label }), el("td", {}, remember), el("td", {}, method),
+    el("td", { class: "who", title: recipient.email, text: label }),
+    el("td", { class: "default", "data-label": texts.default_label }, remember), el("td", { class: "method" }, method),
     settings);
 
   const save = (change) => updateState(Office_, (state) => {
@@ -395,7 +396,7 @@ async function checkAll() {
         return { email: r.email, type: r.type, verification: { method: s.method || "none",
           phone: s.method === "sms" ? s.phone || "" : null, password: s.method === "password" ? s.password || "" : null } };
       }) });
-      for (const info of answer.recipients) if (info.problem) problems.push(info.problem);
+      for (const info of answer.recipients) if (info.problem) problems.push(`${info.email}: ${info.problem}`);
       for (const r of missingVerification(recipients, state)) {
         if (!answer.recipients.some((i) => i.problem && i.email.toLowerCase() === r.email.toLowerCase())) {
           problems.push(format(texts.missing_verification, { names: r.email }));
@@ -543,12 +544,18 @@ function ask(question) {
 function replyForm(conversation) {
   const last = conversation.messages[conversation.messages.length - 1];
   const area = el("textarea", { rows: 5, "aria-label": texts.reply_label, required: true });
+  // A reply to one's own message goes to the same recipients; agreed passwords are typed again.
+  const passwords = (last.read_status ? last.recipients : []).filter((r) => r.method === "password")
+    .map((r) => ({ email: r.email, input: el("input", { type: "password", autocomplete: "new-password", required: true,
+      minlength: 8, "aria-label": format(texts.password_for, { email: r.email }) }) }));
   const form = el("form", { class: "reply" }, el("h3", { text: texts.reply_title }), area,
+    ...passwords.map((p) => el("label", {}, format(texts.password_for, { email: p.email }), p.input)),
     el("button", { type: "submit", class: "primary", text: texts.reply_send }));
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
     try {
-      await api.request("POST", "/messages", { reply_to: last.id, body_text: area.value });
+      await api.request("POST", "/messages", { reply_to: last.id, body_text: area.value,
+        passwords: Object.fromEntries(passwords.map((p) => [p.email, p.input.value])) });
       status(texts.reply_sent);
       await renderRead();
     } catch (error) {

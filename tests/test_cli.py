@@ -109,3 +109,67 @@ def test_org_settings(env):
     assert changed.returncode == 0 and "verification=password expiry_days=30" in changed.stdout
     bad = zegel(env, "org-settings", "Gemeente West", "--verification", "carrier-pigeon")
     assert bad.returncode == 2 and "carrier-pigeon" in bad.stderr
+
+
+def _key_and_certificate(folder, name="localhost"):
+    """A key and a self-signed certificate for ``name``, written as PEM files."""
+    import datetime as dt
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import hashes, serialization
+    from cryptography.hazmat.primitives.asymmetric import ec
+    from cryptography.x509.oid import NameOID
+
+    key = ec.generate_private_key(ec.SECP256R1())
+    subject = x509.Name([x509.NameAttribute(NameOID.COMMON_NAME, name)])
+    now = dt.datetime.now(dt.timezone.utc)
+    cert = (x509.CertificateBuilder().subject_name(subject).issuer_name(subject).public_key(key.public_key())
+            .serial_number(x509.random_serial_number()).not_valid_before(now)
+            .not_valid_after(now + dt.timedelta(days=30)).sign(key, hashes.SHA256()))
+    cert_path, key_path = folder / f"{name}.crt", folder / f"{name}.key"
+    cert_path.write_bytes(cert.public_bytes(serialization.Encoding.PEM))
+    key_path.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                           serialization.NoEncryption()))
+    return key, cert_path, key_path
+
+
+def test_serve_refuses_certificates_it_cannot_use(env, tmp_path):
+    """Each mistake is named before the server starts, instead of gunicorn workers failing one by one."""
+    from cryptography.hazmat.primitives import serialization
+
+    key, cert, key_file = _key_and_certificate(tmp_path)
+    _other_key, _other_cert, other_key_file = _key_and_certificate(tmp_path, "other")
+    locked = tmp_path / "locked.key"
+    locked.write_bytes(key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8,
+                                         serialization.BestAvailableEncryption(b"geheim")))
+    garbage = tmp_path / "garbage.pem"
+    garbage.write_text("this is not a certificate\n")
+
+    cases = [
+        (["--cert", str(cert)], "--cert and --key: give both"),
+        (["--key", str(key_file)], "--cert and --key: give both"),
+        (["--https", "--cert", str(cert), "--key", str(key_file)], "--https makes its own development certificate"),
+        (["--cert", str(garbage), "--key", str(key_file)], "not a PEM certificate"),
+        (["--cert", str(cert), "--key", str(garbage)], "not a PEM private key"),
+        (["--cert", str(cert), "--key", str(locked)], "protected with a passphrase"),
+        (["--cert", str(cert), "--key", str(other_key_file)], "does not belong to the certificate"),
+    ]
+    for args, message in cases:
+        result = zegel(env, "serve", *args)
+        assert result.returncode == 1, (args, result.stdout, result.stderr)
+        assert message in result.stderr and "Traceback" not in result.stderr, (args, result.stderr)
+
+    missing = zegel(env, "serve", "--cert", str(tmp_path / "nope.crt"), "--key", str(key_file))
+    assert missing.returncode == 2 and "does not exist" in missing.stderr
+    bad_port = zegel(env, "serve", "--https", "--port", "70000")
+    assert bad_port.returncode == 2 and "70000" in bad_port.stderr
+    bad_env_port = zegel({**env, "PORT": "http"}, "serve")
+    assert bad_env_port.returncode == 1 and "PORT: expected a port number" in bad_env_port.stderr
+
+
+def test_serve_https_says_when_it_cannot_write_its_certificate(env, tmp_path):
+    (tmp_path / "var").mkdir()
+    (tmp_path / "var" / "dev-cert").write_text("a file where the folder should be")
+    result = zegel(env, "serve", "--https")
+    assert result.returncode == 1 and "cannot write the development certificate" in result.stderr
+    assert "Traceback" not in result.stderr

@@ -8,7 +8,11 @@ function deps() {
   const config = globalThis.ZEGEL_CONFIG || { base: "", texts: {} };
   const language = (Office.context && Office.context.displayLanguage) || "nl";
   const texts = pickTexts(config.texts, language);
-  return { Office, texts, api: new ZegelApi({ base: config.base, language: texts.language }), log: (e) => console.warn(e) };
+  // In a browser runtime (commands.html) the API is on the page's own origin; classic Outlook's
+  // JavaScript-only runtime has no page, so it uses the server's configured public URL.
+  const inPage = Boolean(globalThis.location && /^https?:$/.test(globalThis.location.protocol));
+  const api = new ZegelApi({ base: inPage ? "" : config.base, language: texts.language });
+  return { Office, texts, api, log: (e) => console.warn(e) };
 }
 
 const wire = {

@@ -88,17 +88,26 @@ def _select_locale() -> str:
     from flask import current_app, has_request_context
     if not has_request_context():
         return current_app.config["ZEGEL"].default_language
-    user_language = getattr(current_user, "language", None) if current_user else None
+    from flask import g
+    api_user = g.get("api_user")
+    user = api_user if api_user is not None else current_user
+    user_language = getattr(user, "language", None) if user else None
     if user_language in LANGUAGES:
         return user_language
+    # The add-in's pages and calls follow Outlook's display language (?lang= and Accept-Language).
+    if request.args.get("lang") in LANGUAGES:
+        return request.args["lang"]
     cookie = request.cookies.get(LANGUAGE_COOKIE)
     if cookie in LANGUAGES:
         return cookie
+    if request.path.startswith(("/api/", "/addin/")):
+        return request.accept_languages.best_match(LANGUAGES) or current_app.config["ZEGEL"].default_language
     return current_app.config["ZEGEL"].default_language
 
 
 def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.accounts import api as accounts_api
+    from zegel.addin import admin as addin_admin
     from zegel.addin import views as addin_views
     from zegel.accounts import views as accounts_views
     from zegel.api import views as api_views
@@ -119,6 +128,7 @@ def _register_blueprints(app: Flask, config: Config) -> None:
     app.register_blueprint(dlp_api.bp)
     app.register_blueprint(dlp_views.bp)
     app.register_blueprint(addin_views.bp)
+    app.register_blueprint(addin_admin.bp)
     # Bearer tokens are not sent by the browser on its own, so the JSON API needs no CSRF token.
     csrf.exempt(accounts_api.bp)
     csrf.exempt(messages_api.bp)

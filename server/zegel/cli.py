@@ -1,10 +1,12 @@
 """The ``zegel`` command: init, create-org, create-user, demo, serve, worker, audit verify."""
 from __future__ import annotations
 
+import dataclasses
 import os
 import signal
 import sys
 import threading
+from pathlib import Path
 
 import click
 
@@ -167,29 +169,130 @@ def demo():
         click.echo(f"  {email:<18} {role:<5}  {name} ({phone})")
 
 
+DEV_HTTPS_PORT = 5443
+
+
 @main.command()
 @click.option("--host", default="127.0.0.1", show_default=True)
-@click.option("--port", type=int, default=lambda: int(os.environ.get("PORT", "5000")), show_default="5000 or $PORT")
+@click.option("--port", type=click.IntRange(1, 65535), default=None,
+              help="[default: 5443 with --https or --cert, otherwise $PORT or 5000]")
 @click.option("--workers", type=int, default=2, show_default=True, help="gunicorn worker processes.")
 @click.option("--threads", type=int, default=4, show_default=True, help="Threads per worker process.")
 @click.option("--dev", is_flag=True, help="Flask's development server with the reloader.")
 @click.option("--no-worker", is_flag=True, help="Do not deliver the outbox here (run `zegel worker` instead).")
-def serve(host, port, workers, threads, dev, no_worker):
+@click.option("--https", "dev_https", is_flag=True,
+              help="Serve https://localhost:<port> with a development certificate from <var>/dev-cert/ "
+                   "(made on first use, signed by a local CA you trust once), so Outlook can load the add-in "
+                   "from this machine.")
+@click.option("--cert", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="Serve https with this certificate (PEM, followed by its chain) instead; needs --key.")
+@click.option("--key", type=click.Path(exists=True, dir_okay=False, path_type=Path),
+              help="The private key (PEM, without a passphrase) of --cert.")
+def serve(host, port, workers, threads, dev, no_worker, dev_https, cert, key):
     """Serve the web app and API (gunicorn), delivering the outbox in a thread."""
     config = _config()
+    if (cert is None) != (key is None):
+        raise click.ClickException("--cert and --key: give both, or neither")
+    if dev_https and cert:
+        raise click.ClickException("--https makes its own development certificate: leave out --cert and --key, "
+                                   "or --https")
+    if port is None:
+        port = DEV_HTTPS_PORT if (dev_https or cert) else _port_from_env()
+    tls = None
+    if dev_https:
+        tls = _dev_certificate(config)
+        # The certificate is for localhost only; links in e-mail and the manifest must use that name.
+        if config.https and config.public_url != f"https://localhost:{port}":
+            click.echo(f"note: ZEGEL_PUBLIC_URL ({config.public_url}) is replaced by https://localhost:{port} "
+                       "for this run")
+        config = dataclasses.replace(config, public_url=f"https://localhost:{port}")
+    elif cert:
+        tls = _check_certificate(cert, key)
+        if not config.https:
+            config = dataclasses.replace(config, public_url=f"https://localhost:{port}")
+            click.echo(f"note: ZEGEL_PUBLIC_URL is not https; using {config.public_url} for this run "
+                       "(set ZEGEL_PUBLIC_URL to the name in your certificate)")
     run_worker = config.worker_in_process and not no_worker
+    scheme = "https" if tls else "http"
     if dev:
         app = _app(config)
+        if dev_https:
+            from zegel.server import without_hsts
+            app.wsgi_app = without_hsts(app.wsgi_app)
         if run_worker and os.environ.get("WERKZEUG_RUN_MAIN") == "true":
             from zegel.delivery.worker import start_thread
             start_thread(app)
-        app.run(host=host, port=port, debug=True, use_reloader=True)
+        app.run(host=host, port=port, debug=True, use_reloader=True,
+                ssl_context=tuple(str(p) for p in tls) if tls else None)
         return
     _app(config)  # fail here, with a clear message, rather than in every gunicorn worker
     from zegel.server import ZegelGunicorn
-    click.echo(f"Zegel is listening on http://{host}:{port}  (Ctrl+C stops it)")
-    ZegelGunicorn(config, {"bind": f"{host}:{port}", "workers": workers, "threads": threads},
-                  run_worker=run_worker).run()
+    options = {"bind": f"{host}:{port}", "workers": workers, "threads": threads}
+    if tls:
+        options.update(certfile=str(tls[0]), keyfile=str(tls[1]))
+        click.echo(f"Outlook add-in manifest: {config.public_url}/addin/manifest.xml")
+    click.echo(f"Zegel is listening on {scheme}://{host}:{port}  (Ctrl+C stops it)")
+    ZegelGunicorn(config, options, run_worker=run_worker, hsts=not dev_https).run()
+
+
+def _port_from_env() -> int:
+    raw = os.environ.get("PORT") or "5000"
+    if not raw.isascii() or not raw.isdigit() or not 1 <= int(raw) <= 65535:
+        raise click.ClickException(f"PORT: expected a port number, got {raw!r}")
+    return int(raw)
+
+
+def _dev_certificate(config: Config) -> tuple[Path, Path]:
+    """Make or reuse the development CA and localhost certificate, and say how to trust the CA."""
+    from zegel import devcert
+
+    try:
+        made = devcert.ensure(config.var_dir / "dev-cert")
+    except devcert.DevCertError as exc:
+        raise click.ClickException(str(exc)) from None
+    if made.ca_created:
+        click.echo(f"Created a development CA: {made.ca_cert}")
+        click.echo("Trust it once on every machine where Outlook or a browser opens https://localhost "
+                   "(then restart Outlook):")
+    else:
+        click.echo(f"Development CA: {made.ca_cert} (valid until {made.ca_not_after:%Y-%m-%d}). "
+                   "Not trusted yet? On the machine where Outlook runs:")
+    for line in devcert.trust_instructions(made.ca_cert):
+        click.echo(line)
+    state = "new" if made.server_created else "reused"
+    click.echo(f"Server certificate ({state}, localhost, 127.0.0.1, ::1; valid until "
+               f"{made.server_not_after:%Y-%m-%d}): {made.cert}")
+    return made.cert, made.key
+
+
+def _check_certificate(cert: Path, key: Path) -> tuple[Path, Path]:
+    """Refuse a certificate and key gunicorn cannot use, here, rather than in every worker that starts."""
+    import datetime as dt
+    import ssl
+
+    from cryptography import x509
+    from cryptography.hazmat.primitives import serialization
+
+    try:
+        certs = x509.load_pem_x509_certificates(cert.read_bytes())
+    except ValueError:
+        raise click.ClickException(f"--cert {cert}: not a PEM certificate") from None
+    try:
+        serialization.load_pem_private_key(key.read_bytes(), password=None)
+    except TypeError:
+        raise click.ClickException(f"--key {key}: the key is protected with a passphrase, which the server "
+                                   "cannot ask for; remove it (openssl pkey -in KEY -out KEY.plain)") from None
+    except ValueError:
+        raise click.ClickException(f"--key {key}: not a PEM private key") from None
+    context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
+    try:
+        context.load_cert_chain(str(cert), str(key), password=b"")
+    except ssl.SSLError:
+        raise click.ClickException(f"--key {key} does not belong to the certificate in --cert {cert}") from None
+    if certs[0].not_valid_after_utc < dt.datetime.now(dt.timezone.utc):
+        click.echo(f"warning: the certificate in {cert} expired on {certs[0].not_valid_after_utc:%Y-%m-%d}; "
+                   "Outlook and browsers will refuse it", err=True)
+    return cert, key
 
 
 @main.command()

@@ -1,6 +1,9 @@
 """Response headers that every page and API answer carries."""
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import dataclass
+
 CSP = "; ".join([
     "default-src 'self'",
     "script-src 'self'",
@@ -13,6 +16,23 @@ CSP = "; ".join([
     "form-action 'self'",
     "frame-ancestors 'none'",
 ])
+
+
+@dataclass(frozen=True)
+class BodyLimit:
+    max_bytes: int
+    form_memory: int
+    when: Callable[[], bool] | None
+
+
+def body_limit(max_bytes: int, *, form_memory: int = 2 * 1024 * 1024, when: Callable[[], bool] | None = None):
+    """A larger request body than the app's 1 MiB for one view. It has to be known before the input
+    checks below read the body, so it is declared on the view (below the route decorator) rather than
+    set inside it; ``when`` limits it to callers it is meant for, e.g. those signed in."""
+    def decorate(view):
+        view.body_limit = BodyLimit(max_bytes, form_memory, when)
+        return view
+    return decorate
 
 
 def init_input_checks(app) -> None:
@@ -33,6 +53,16 @@ def init_input_checks(app) -> None:
         elif isinstance(value, list) and depth < 8:
             for item in value:
                 yield from strings(item, depth + 1)
+
+    def _apply_body_limit():
+        view = app.view_functions.get(request.endpoint) if request.endpoint else None
+        limit = getattr(view, "body_limit", None)
+        if limit is not None and (limit.when is None or limit.when()):
+            request.max_content_length = limit.max_bytes
+            request.max_form_memory_size = limit.form_memory
+
+    # First of all: the CSRF check and the checks below read the body.
+    app.before_request_funcs.setdefault(None, []).insert(0, _apply_body_limit)
 
     @app.before_request
     def _clean_input():

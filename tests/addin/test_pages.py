@@ -51,7 +51,7 @@ def test_the_handler_bundle_carries_its_configuration_in_both_languages(app, cli
     assert config["base"] == app.config["ZEGEL"].public_url
     assert set(config["texts"]) == {"nl", "en"}
     assert config["texts"]["nl"]["open_pane"] == "Open Zegel" and "niet bereikbaar" in config["texts"]["nl"]["unreachable"]
-    assert "unreachable" in config["texts"]["en"]["unreachable"]
+    assert "cannot be reached" in config["texts"]["en"]["unreachable"]
     # One self-contained script: no module imports left for the runtime to resolve.
     assert "Office.actions.associate" in bundle and not re.search(r"^\s*import\s", bundle, re.M)
     commands = client.get("/addin/commands.html").get_data(as_text=True)

@@ -1,13 +1,16 @@
-"""JSON login for the add-in: /auth/login, /auth/verify, /auth/refresh, /auth/logout, /me."""
+"""JSON login for the add-in: /auth/login, /auth/verify, /auth/refresh, /auth/logout, /me, /settings."""
 from __future__ import annotations
 
 from flask import Blueprint, current_app, g, jsonify, request
+from flask_babel import gettext as _
 
 from zegel.accounts import login as login_service
+from zegel.accounts import service as accounts_service
 from zegel.accounts import sessions
 from zegel.accounts.schemas import json_body
 from zegel.accounts.views import _hmac_key
 from zegel.api.auth import bearer_required
+from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -72,4 +75,36 @@ def me():
         organisation={"id": user.organisation.id, "name": user.organisation.name},
         # Group accounts and delegations join this list in a later issue.
         accounts=[personal],
+        settings=accounts_service.settings_json(user),
+        # The verification the add-in pre-selects for a recipient the user has no default for.
+        org_default=user.organisation.default_verification,
     )
+
+
+@bp.get("/settings")
+@bearer_required
+def get_settings():
+    return jsonify(accounts_service.settings_json(g.api_user))
+
+
+SETTINGS = {"save_sent_unencrypted": bool}
+
+
+@bp.put("/settings")
+@bearer_required
+@limiter.limit("30 per minute")
+def put_settings():
+    """Replace the user's settings: every field is required, an unknown one is refused (a typo must
+    not look saved)."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+    for name in data:
+        if name not in SETTINGS:
+            raise AppError("invalid_field", _("The field '%(name)s' is unknown.", name=name[:100]), 400)
+    for name, kind in SETTINGS.items():
+        if not isinstance(data.get(name), kind):
+            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+    accounts_service.set_save_sent_unencrypted(db.session, g.api_user, data["save_sent_unencrypted"],
+                                               ip=client_ip())
+    return jsonify(accounts_service.settings_json(g.api_user))

@@ -116,3 +116,17 @@ def set_language(session: Session, user: User, language: str, *, ip: str = "") -
     user.language = language
     record(session, "settings.language", actor=user, subject=user.email_key, ip=ip, language=language)
     session.commit()
+
+
+def settings_json(user: User) -> dict:
+    """The user's own settings, as the add-in reads and writes them."""
+    return {"save_sent_unencrypted": user.save_sent_unencrypted}
+
+
+def set_save_sent_unencrypted(session: Session, user: User, value: bool, *, ip: str = "") -> None:
+    """Keep (or stop keeping) a decrypted copy of sent secure messages in Outlook; audited when it changes."""
+    if user.save_sent_unencrypted != value:
+        user.save_sent_unencrypted = value
+        record(session, "settings.save_sent_unencrypted", actor=user, subject=user.email_key, ip=ip,
+               value=value)
+    session.commit()

@@ -37,6 +37,7 @@ PANE = {
     "method_sms": _l("SMS code"),
     "method_password": _l("Password"),
     "method_none": _l("None"),
+    "default_label": _l("Default"),
     "remember_for": _l("Remember as default for {email}"),
     "method_for": _l("Verification method for {email}"),
     "phone_for": _l("Mobile number for {email}"),

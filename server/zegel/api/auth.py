@@ -17,6 +17,12 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def valid_bearer() -> bool:
+    """Whether the request carries a valid access token (for limits decided before the view runs)."""
+    token = bearer_token()
+    return bool(token) and sessions.authenticate_access_token(db.session, token) is not None
+
+
 def bearer_required(view):
     """Let the request through only with a valid access token; ``g.api_user`` is its user."""
     @wraps(view)

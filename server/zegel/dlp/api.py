@@ -4,20 +4,23 @@ from __future__ import annotations
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from zegel.api.auth import bearer_required
+from zegel.api.auth import bearer_required, valid_bearer
+from zegel.api.payload import decode_files
 from zegel.dlp import admin, service
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
+from zegel.security import body_limit
 
 bp = Blueprint("dlp_api", __name__, url_prefix="/api/v1/dlp")
 MAX_SCAN_REQUEST = 100 * 1024 * 1024  # multipart files; larger files go through the tus uploads
+MAX_SCAN_FILE_BYTES = 64 * 1024 * 1024  # inline base64 files in a JSON scan, decoded
+MAX_SCAN_FILES = 100
+SCAN_FORM_MEMORY = 4 * 1024 * 1024
 
 
 def scan_request(user) -> service.ScanResult:
     """Read a scan from JSON ({subject, body_html, uploads, recipients}) or multipart (the same fields,
-    files under "files"), shared by the API and the web mailbox."""
-    request.max_content_length = MAX_SCAN_REQUEST
-    request.max_form_memory_size = 4 * 1024 * 1024
+    files under "files"; in JSON as base64 ``files: [{name, content}]``), shared by the API and the web mailbox."""
     if request.mimetype == "multipart/form-data":
         fields = request.form
         subject, body = fields.get("subject", ""), fields.get("body_html", "")
@@ -30,7 +33,9 @@ def scan_request(user) -> service.ScanResult:
             raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
         subject, body = data.get("subject") or "", data.get("body_html") or ""
         upload_ids, recipients = data.get("uploads") or [], data.get("recipients") or []
-        files = []
+        # The add-in sends the Outlook item's attachments inline, base64 (as it does when it sends).
+        files = [service.Attachment(f.name, data=f.data)
+                 for f in decode_files(data.get("files"), max_files=MAX_SCAN_FILES, max_total=MAX_SCAN_FILE_BYTES)]
     for name, value in (("subject", subject), ("body_html", body)):
         if not isinstance(value, str):
             raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
@@ -42,6 +47,7 @@ def scan_request(user) -> service.ScanResult:
 
 
 @bp.post("/scan")
+@body_limit(MAX_SCAN_REQUEST, form_memory=SCAN_FORM_MEMORY, when=valid_bearer)
 @bearer_required
 @limiter.limit("120 per minute")
 def scan():

@@ -7,14 +7,16 @@ from flask_login import current_user, login_required
 
 from zegel.accounts.forms import PostForm, require_post_form
 from zegel.dlp import admin, rules as rules_mod
-from zegel.dlp.api import scan_request
+from zegel.dlp.api import MAX_SCAN_REQUEST, SCAN_FORM_MEMORY, scan_request
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
+from zegel.security import body_limit
 
 bp = Blueprint("dlp", __name__)
 
 
 @bp.post("/compose/dlp")
+@body_limit(MAX_SCAN_REQUEST, form_memory=SCAN_FORM_MEMORY, when=lambda: current_user.is_authenticated)
 @login_required
 @limiter.limit("120 per minute")
 def compose_scan():

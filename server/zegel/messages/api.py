@@ -1,4 +1,5 @@
-"""JSON API for messages, used by the Outlook add-in: send, read status, conversations, revoke/restore."""
+"""JSON API for messages, used by the Outlook add-in: recipient checks, send, read status, conversations,
+revoke/restore."""
 from __future__ import annotations
 
 from datetime import datetime
@@ -6,13 +7,20 @@ from datetime import datetime
 from flask import Blueprint, g, jsonify, request
 from flask_babel import gettext as _
 
-from zegel.api.auth import bearer_required
+from zegel.api.auth import bearer_required, valid_bearer
+from zegel.api.payload import decode_files, wrong_type
 from zegel.clock import utcnow
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
 from zegel.messages import service
+from zegel.security import body_limit
 
 bp = Blueprint("messages_api", __name__, url_prefix="/api/v1")
+
+# The Outlook item's own attachments come inline, base64 in the JSON (larger files go through the tus
+# uploads). Base64 takes 4 bytes for every 3; the rest is room for subject, body and recipients.
+MAX_OUTLOOK_FILES = 40 * 1024 * 1024
+MAX_OUTLOOK_REQUEST = MAX_OUTLOOK_FILES * 4 // 3 + 4 * 1024 * 1024
 
 
 def _iso(value: datetime | None) -> str | None:
@@ -25,6 +33,8 @@ def message_json(view: service.MessageView) -> dict:
         "id": m.id, "conversation_id": m.conversation_id, "subject": view.subject, "body_html": view.body_html,
         "author": {"email": m.author_email, "name": m.author_name}, "created_at": _iso(m.created_at),
         "expires_at": _iso(m.expires_at), "revoked": m.revoked_at is not None,
+        # "revoked" or "expired" when the caller, a recipient, may see only a notice instead of the content.
+        "closed": view.closed,
         # Read counts would reveal how many Bcc recipients there are: the sender's only.
         "read_status": {"read": view.read, "total": view.total} if view.mine else None,
         "recipients": [{"id": r.id, "email": r.email, "type": r.kind, "method": r.method,
@@ -38,14 +48,18 @@ def message_json(view: service.MessageView) -> dict:
 
 def _recipients(raw) -> list[service.RecipientInput]:
     if not isinstance(raw, list):
-        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="recipients"), 400)
+        raise wrong_type("recipients")
     out = []
     for item in raw:
-        verification = item.get("verification", {}) if isinstance(item, dict) else None
-        if not isinstance(item, dict) or not isinstance(verification, dict) \
+        if not isinstance(item, dict):
+            raise wrong_type("recipients")
+        # Left out (or null): no verification chosen yet, which a lookup allows and a send treats as "none".
+        verification = item["verification"] if item.get("verification") is not None else {}
+        if not isinstance(verification, dict) \
                 or not all(isinstance(item.get(k, ""), str) for k in ("email", "type")) \
-                or not all(isinstance(verification.get(k, ""), (str, type(None))) for k in ("method", "phone", "password")):
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="recipients"), 400)
+                or not all(isinstance(verification.get(k, ""), (str, type(None)))
+                           for k in ("method", "phone", "password")):
+            raise wrong_type("recipients")
         out.append(service.RecipientInput(email=item.get("email", ""), kind=item.get("type", "to"),
                                           method=verification.get("method") or "none",
                                           phone=verification.get("phone"), password=verification.get("password"),
@@ -53,7 +67,13 @@ def _recipients(raw) -> list[service.RecipientInput]:
     return out
 
 
-def _send(data, *, notify: bool) -> service.SentMessage:
+def _files(raw) -> list[service.AttachmentInput]:
+    """The Outlook item's attachments: ``[{name, content_type, content}]`` with ``content`` in base64."""
+    return [service.AttachmentInput(f.name, f.data, f.content_type)
+            for f in decode_files(raw, max_files=service.MAX_ATTACHMENTS, max_total=MAX_OUTLOOK_FILES)]
+
+
+def _send(data, *, notify: bool, files: bool = False) -> service.SentMessage:
     if not isinstance(data, dict):
         raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
     expires_at = None
@@ -63,21 +83,59 @@ def _send(data, *, notify: bool) -> service.SentMessage:
         except ValueError:
             expires_at = None
         if expires_at is None or expires_at.tzinfo is None or expires_at <= utcnow():
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="expires_at"), 400)
-    for name in ("subject", "body_html", "reply_to"):
+            raise wrong_type("expires_at")
+    for name in ("subject", "body_html", "body_text", "reply_to"):
         if not isinstance(data.get(name) or "", str):
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+            raise wrong_type(name)
+    attachments = _files(data.get("files")) if files else []
     reply_to = service.get_message(db.session, g.api_user, data["reply_to"]) if data.get("reply_to") else None
-    return service.send_message(db.session, g.api_user, recipients=_recipients(data.get("recipients")),
-                                subject=data.get("subject", ""), body_html=data.get("body_html", ""),
-                                reply_to=reply_to, expires_at=expires_at, upload_ids=data.get("attachments") or [],
-                                ip=client_ip(), notify=notify)
+    body_html = data.get("body_html") or service.content.text_to_html(data.get("body_text") or "")
+    subject = data.get("subject") or ""
+    if reply_to is not None and data.get("recipients") is None:
+        # A reply goes where a reply from the mailbox goes; agreed passwords are given again by address.
+        recipients = _reply_recipients(reply_to, data.get("passwords"))
+        subject = subject or service.reply_subject(service.view_message(reply_to, g.api_user.id).subject)
+    else:
+        recipients = _recipients(data.get("recipients"))
+    return service.send_message(db.session, g.api_user, recipients=recipients,
+                                subject=subject, body_html=body_html,
+                                attachments=attachments, reply_to=reply_to, expires_at=expires_at,
+                                upload_ids=data.get("attachments") or [], ip=client_ip(), notify=notify)
+
+
+def _reply_recipients(reply_to, passwords) -> list[service.RecipientInput]:
+    passwords = {} if passwords is None else passwords
+    if not isinstance(passwords, dict) or not all(isinstance(v, str) for v in passwords.values()):
+        raise wrong_type("passwords")
+    given = {k.strip().lower(): v for k, v in passwords.items()}
+    recipients = service.reply_recipients(db.session, g.api_user, reply_to)
+    for r in recipients:
+        if r.method == "password":
+            r.password = given.get(r.email.lower())
+    return recipients
 
 
 def _sent_json(sent: service.SentMessage) -> dict:
     m = sent.message
     return {"id": m.id, "conversation_id": m.conversation_id, "link": sent.link,
             "recipients": [{"id": r.id, "email": r.email, "method": r.method} for r in m.recipients]}
+
+
+@bp.post("/recipients/check")
+@bearer_required
+@limiter.limit("120 per minute")
+def check_recipients():
+    """What the add-in shows per recipient while composing: account, saved default, normalised phone,
+    and what would stop the send. Stores nothing."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict):
+        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+    checks = service.check_recipients(db.session, g.api_user, _recipients(data.get("recipients")))
+    return jsonify(org_default=g.api_user.organisation.default_verification,
+                   recipients=[{"email": c.email, "has_account": c.has_account, "default": c.default,
+                                "phone": c.phone,
+                                "problem": str(c.problem.message) if c.problem else None,
+                                "problem_code": c.problem.code if c.problem else None} for c in checks])
 
 
 @bp.post("/messages")
@@ -88,13 +146,14 @@ def send():
 
 
 @bp.post("/messages/outlook")
+@body_limit(MAX_OUTLOOK_REQUEST, when=valid_bearer)  # only a signed-in add-in gets a large body parsed
 @bearer_required
 @limiter.limit("60 per minute")
 def send_from_outlook():
     """The add-in's send: the message is stored like any other, but Zegel sends no notifications;
-    the add-in replaces the Outlook item's body with the placeholder (and its Outlook attachments
-    arrive as uploads), so Outlook itself delivers the link."""
-    sent = _send(request.get_json(silent=True), notify=False)
+    the add-in replaces the Outlook item's body with the placeholder, so Outlook itself delivers the
+    link. The Outlook item's attachments come inline (``files``, base64) or as uploads."""
+    sent = _send(request.get_json(silent=True), notify=False, files=True)
     html, text = service.placeholder(g.api_user, service.view_message(sent.message, g.api_user.id).subject, sent.link)
     return jsonify({**_sent_json(sent), "placeholder_html": html, "placeholder_text": text}), 201
 
@@ -117,6 +176,19 @@ def conversations():
                            "last_message_id": view.message.id,
                            "read_status": {"read": view.read, "total": view.total} if view.mine else None}
                           for conv, view in items])
+
+
+@bp.get("/conversations/<conversation_id>")
+@bearer_required
+def conversation(conversation_id: str):
+    """The whole conversation as the caller may see it, oldest first; opening it is a recipient's
+    read receipt, as in the web mailbox."""
+    conv = service.get_conversation(db.session, g.api_user, conversation_id)
+    views = [service.view_message(m, g.api_user.id) for m in conv.messages
+             if service.can_read(db.session, g.api_user, m)]
+    body = {"id": conv.id, "subject": views[0].subject, "messages": [message_json(v) for v in views]}
+    service.mark_read(db.session, g.api_user, conv, ip=client_ip())
+    return jsonify(body)
 
 
 def _after(message_id: str):

@@ -61,7 +61,8 @@ def text_to_html(text: str) -> str:
     """Plain text from a form without an editor, as paragraphs."""
     from markupsafe import escape
     paragraphs = [p for p in re.split(r"\n\s*\n", (text or "").strip()) if p]
-    return "".join(f"<p>{escape(p).replace(chr(10), '<br>')}</p>" for p in paragraphs)
+    # str() first: Markup.replace would escape the "<br>" it puts in.
+    return "".join(f"<p>{str(escape(p)).replace(chr(10), '<br>')}</p>" for p in paragraphs)
 
 
 @dataclass

@@ -110,32 +110,86 @@ def folder_files(attachments: list[tuple[Attachment, str]], folder: str) -> Fold
     return found
 
 
-def _validate_recipients(session: Session, items: list[RecipientInput]) -> list[tuple[RecipientInput, str, str, User | None]]:
-    if not items:
-        raise AppError("no_recipients", _l("Add at least one recipient."), 400)
+@dataclass
+class CheckedRecipient:
+    """A recipient that passed the rules of sending."""
+    item: RecipientInput
+    display: str  # the address as it will be shown
+    key: str  # lower-case, one per address
+    account: User | None  # the Zegel account with this address, if any
+
+
+def check_recipient(session: Session, item: RecipientInput, seen: set[str]) -> CheckedRecipient:
+    """One recipient by the rules of sending, or the ``AppError`` saying what is wrong with it.
+    ``seen`` holds the addresses of the recipients before it: the second occurrence is the one refused.
+    A valid SMS number is normalised in ``item.phone`` (E.164)."""
+    display, key = normalise_email(item.email)
+    if key in seen:
+        raise AppError("duplicate_recipient", _l("%(email)s is listed twice.", email=display), 400)
+    seen.add(key)
+    if item.kind not in KINDS:
+        raise AppError("invalid_recipient", _l("Recipient type must be to, cc or bcc."), 400)
+    if item.method not in METHODS:
+        raise AppError("invalid_method", _l("Choose a verification method for %(email)s.", email=display), 400)
+    account = find_user_by_email(session, key)
+    if item.method == "sms":
+        item.phone = parse_mobile(item.phone or "")
+    elif item.method == "password":
+        if len(item.password or "") < MIN_AGREED_PASSWORD:
+            raise AppError("invalid_password", _l("The agreed password for %(email)s needs at least %(n)d "
+                                                  "characters.", email=display, n=MIN_AGREED_PASSWORD), 400)
+    elif item.method == "account" and (account is None or not account.active):
+        raise AppError("no_account", _l("%(email)s has no Zegel account: choose another verification.",
+                                        email=display), 400)
+    return CheckedRecipient(item, display, key, account)
+
+
+def check_recipient_count(items: list) -> None:
     if len(items) > MAX_RECIPIENTS:
         raise AppError("too_many_recipients", _l("Send to at most %(n)d recipients at once.", n=MAX_RECIPIENTS), 400)
-    seen, out = set(), []
+
+
+def _validate_recipients(session: Session, items: list[RecipientInput]) -> list[CheckedRecipient]:
+    """All recipients of a send; the first problem stops it."""
+    if not items:
+        raise AppError("no_recipients", _l("Add at least one recipient."), 400)
+    check_recipient_count(items)
+    seen: set[str] = set()
+    return [check_recipient(session, item, seen) for item in items]
+
+
+@dataclass
+class RecipientCheck:
+    """What the compose screen shows for one recipient before sending."""
+    email: str
+    has_account: bool
+    default: dict | None  # the sender's saved {method, phone} for this address
+    phone: str | None  # E.164, when the method is sms and the number is valid
+    problem: AppError | None  # what stops sending to this recipient
+
+
+def check_recipients(session: Session, sender: User, items: list[RecipientInput]) -> list[RecipientCheck]:
+    """Every recipient by the rules of sending, each with its own problem instead of stopping at the
+    first (the add-in marks them all at once). Stores nothing."""
+    check_recipient_count(items)
+    defaults = recipient_defaults(session, sender)
+    seen: set[str] = set()
+    out = []
     for item in items:
-        display, key = normalise_email(item.email)
-        if key in seen:
-            raise AppError("duplicate_recipient", _l("%(email)s is listed twice.", email=display), 400)
-        seen.add(key)
-        if item.kind not in KINDS:
-            raise AppError("invalid_recipient", _l("Recipient type must be to, cc or bcc."), 400)
-        if item.method not in METHODS:
-            raise AppError("invalid_method", _l("Choose a verification method for %(email)s.", email=display), 400)
-        account = find_user_by_email(session, key)
-        if item.method == "sms":
-            item.phone = parse_mobile(item.phone or "")
-        elif item.method == "password":
-            if len(item.password or "") < MIN_AGREED_PASSWORD:
-                raise AppError("invalid_password", _l("The agreed password for %(email)s needs at least %(n)d "
-                                                      "characters.", email=display, n=MIN_AGREED_PASSWORD), 400)
-        elif item.method == "account" and (account is None or not account.active):
-            raise AppError("no_account", _l("%(email)s has no Zegel account: choose another verification.",
-                                            email=display), 400)
-        out.append((item, display, key, account))
+        try:
+            checked = check_recipient(session, item, seen)
+        except AppError as exc:
+            problem, display, key, account = exc, (item.email or "").strip(), None, None
+            try:
+                display, key = normalise_email(item.email)
+            except AppError:
+                pass  # an invalid address: shown as typed, with no account and no default
+            else:
+                account = find_user_by_email(session, key)
+        else:
+            problem, display, key, account = None, checked.display, checked.key, checked.account
+        out.append(RecipientCheck(display, bool(account and account.active), defaults.get(key) if key else None,
+                                  item.phone if problem is None and item.method == "sms" else None, problem))
     return out
 
 
@@ -233,7 +287,7 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     checked = _validate_recipients(session, recipients)
     check_attachments(attachments)
     uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES) if upload_ids else []
-    if _check_dlp(session, sender, subject, body_html, attachments, uploads, [item for item, *_rest in checked], ip):
+    if _check_dlp(session, sender, subject, body_html, attachments, uploads, [c.item for c in checked], ip):
         uploads = claim(session, sender, upload_ids, limit=MAX_UPLOADED_FILES)  # fresh rows after the scan
     org = sender.organisation
     if expires_at is None and org.default_expiry_days:
@@ -245,7 +299,9 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
     message = draft.message
     try:
         sent = SentMessage(message, f"{_public_url()}/r/{draft.link_token}")
-        for position, (item, display, key_email, account) in enumerate(checked):
+        for position, checked_recipient in enumerate(checked):
+            item, display, key_email, account = (checked_recipient.item, checked_recipient.display,
+                                                 checked_recipient.key, checked_recipient.account)
             token = new_token()
             recipient = Recipient(
                 message=message, position=position, kind=item.kind, email=display, email_key=key_email,
@@ -459,6 +515,10 @@ def audit_trail(session: Session, user: User, message_id: str) -> list:
     message = _own_message(session, user, message_id)
     return list(session.scalars(select(AuditEvent).where(AuditEvent.subject == message.id)
                                 .order_by(AuditEvent.seq)))
+
+
+def reply_subject(subject: str) -> str:
+    return (subject if subject.lower().startswith(("re:", "antw:")) else f"Re: {subject}")[:200]
 
 
 def reply_recipients(session: Session, user: User, message: Message) -> list[RecipientInput]:

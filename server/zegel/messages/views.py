@@ -17,11 +17,13 @@ from zegel.extensions import client_ip, db
 from zegel.messages import service
 from zegel.messages.downloads import attachment_response, folder_response
 from zegel.messages.models import METHODS
+from zegel.security import body_limit
 from zegel.uploads import service as uploads
 
 bp = Blueprint("messages", __name__)
 LOCAL_TZ = ZoneInfo("Europe/Amsterdam")
 COMPOSE_ROWS = 5
+# Large enough for 20 attachments of 25 MB; the 50 GB path uses resumable uploads.
 MAX_COMPOSE_BYTES = 20 * 25 * 1024 * 1024 + 4 * 1024 * 1024
 
 
@@ -88,6 +90,7 @@ def _expiry(raw: str | None):
 
 
 @bp.route("/compose", methods=["GET", "POST"])
+@body_limit(MAX_COMPOSE_BYTES, when=lambda: current_user.is_authenticated)
 @login_required
 def compose():
     form = PostForm()
@@ -97,9 +100,6 @@ def compose():
     if reply_id:
         reply_to = service.get_message(db.session, current_user, reply_id)
     if request.method == "POST":
-        # Large enough for 20 attachments of 25 MB; the 50 GB path uses resumable uploads.
-        request.max_content_length = MAX_COMPOSE_BYTES
-        request.max_form_memory_size = 2 * 1024 * 1024
         require_post_form()
         body = request.form.get("body_html") or service.content.text_to_html(request.form.get("body_text", ""))
         files = [service.AttachmentInput(f.filename or "", f.read(), f.mimetype)
@@ -128,8 +128,7 @@ def compose():
 
 def _reply_values(message) -> dict:
     view = service.view_message(message, current_user.id)
-    subject = view.subject if view.subject.lower().startswith(("re:", "antw:")) else f"Re: {view.subject}"
-    values = {"subject": subject[:200]}
+    values = {"subject": service.reply_subject(view.subject)}
     recipients = service.reply_recipients(db.session, current_user, message)
     for i, r in enumerate(recipients):
         values.update({f"r{i}_email": r.email, f"r{i}_kind": r.kind, f"r{i}_method": r.method,

@@ -12,6 +12,7 @@ from zegel.messages.downloads import attachment_response, folder_response
 from zegel.messages.service import AttachmentInput, closed_reason, is_closed, view_message
 from zegel.messages import content
 from zegel.portal import service
+from zegel.security import body_limit
 
 bp = Blueprint("portal", __name__, url_prefix="/r")
 MAX_PORTAL_SESSIONS = 20
@@ -156,11 +157,9 @@ def folder(token: str, message_id: str):
 
 
 @bp.post("/<token>/reply")
+@body_limit(50 * 1024 * 1024)  # replies are for a few documents, so nobody with a link can fill the disk
 @limiter.limit("10 per minute")
 def reply(token: str):
-    # Replies are for a few documents: 50 MB at most, so nobody with a link can fill the memory.
-    request.max_content_length = 50 * 1024 * 1024
-    request.max_form_memory_size = 2 * 1024 * 1024
     require_post_form()
     recipient = _verified_recipient(token)
     if recipient is None:

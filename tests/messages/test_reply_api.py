@@ -1,0 +1,51 @@
+"""A secure reply through the API (the read pane's "Veilig antwoorden"): without a recipient list it
+goes where a reply from the mailbox goes, and agreed passwords have to be given again."""
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import func, select
+
+from tests.api.test_auth_api import call
+from tests.messages.test_outlook_api import api, token  # noqa: F401  (fixtures)
+
+pytestmark = pytest.mark.usefixtures("anna")
+
+
+def first_message(client, api, token):
+    return call(client, api, "POST", "/messages", {"subject": "Uitslag", "body_html": "<p>Eerste</p>", "recipients": [
+        {"email": "yara@ontvanger.nl", "type": "to", "verification": {"method": "sms", "phone": "06 87654321"}},
+        {"email": "zoe@ontvanger.nl", "type": "cc", "verification": {"method": "password", "password": "appeltaart-1"}},
+    ]}, token=token, expect=201).get_json()
+
+
+@pytest.mark.database
+def test_a_reply_to_ones_own_message_goes_to_the_same_recipients(client, api, token, session):
+    from zegel.messages.models import Message
+    first = first_message(client, api, token)
+    before = session.scalar(select(func.count()).select_from(Message))
+    # Without zoe's password the reply cannot be verified for her: refused, nothing stored.
+    resp = call(client, api, "POST", "/messages", {"reply_to": first["id"], "body_text": "Tweede"}, token=token,
+                expect=400)
+    assert "zoe@ontvanger.nl" in resp.get_json()["error"]["message"]
+    assert session.scalar(select(func.count()).select_from(Message)) == before
+    reply = call(client, api, "POST", "/messages", {"reply_to": first["id"], "body_text": "Tweede\nregel",
+                                                    "passwords": {"Zoe@Ontvanger.nl": "appeltaart-2"}},
+                 token=token, expect=201).get_json()
+    assert reply["conversation_id"] == first["conversation_id"]
+    assert [(r["email"], r["method"]) for r in reply["recipients"]] == [
+        ("yara@ontvanger.nl", "sms"), ("zoe@ontvanger.nl", "password")]
+    shown = call(client, api, "GET", f"/messages/{reply['id']}", token=token, expect=200).get_json()
+    assert shown["subject"] == "Re: Uitslag" and "Tweede<br>regel" in shown["body_html"].replace("<br />", "<br>")
+
+
+@pytest.mark.parametrize("passwords", ["appeltaart", ["appeltaart"], {"zoe@ontvanger.nl": 7}])
+def test_passwords_of_the_wrong_shape_are_refused(client, api, token, passwords):
+    first = first_message(client, api, token)
+    resp = call(client, api, "POST", "/messages", {"reply_to": first["id"], "body_text": "x", "passwords": passwords},
+                token=token, expect=400)
+    assert resp.get_json()["error"]["code"] == "invalid_field"
+
+
+def test_without_reply_to_the_recipients_are_required(client, api, token):
+    resp = call(client, api, "POST", "/messages", {"subject": "x", "body_text": "y"}, token=token, expect=400)
+    assert resp.get_json()["error"]["code"] == "invalid_field"
