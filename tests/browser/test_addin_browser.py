@@ -13,7 +13,7 @@ import pytest
 from playwright.sync_api import expect
 from sqlalchemy import select
 
-from tests.browser.conftest import last_outbox_id, screenshot, wait_for_code
+from tests.browser.conftest import SCREENSHOTS, last_outbox_id, screenshot, wait_for_code
 from tests.browser.test_login_browser import VIEWPORTS
 from tests.browser.test_messages_browser import X_PHONE, verify_by_sms
 from tests.conftest import DEMO_PASSWORD
@@ -112,9 +112,7 @@ def test_secure_send_from_outlook_then_read_status_in_the_read_pane(browser, liv
 
     pane.get_by_role("button", name="Controleer").click()
     expect(pane.get_by_text("Alles is in orde")).to_be_visible()
-    pane.locator("body").evaluate("() => window.scrollTo(0, 0)")
-    page.screenshot(path=str(Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-                             / "addin-harness-compose.png"))
+    screenshot(page, "addin-harness-compose")
 
     # Send: the handler stores the message in Zegel and Outlook sends the placeholder.
     result = page.evaluate("harness.fire('onMessageSendHandler')")
@@ -169,6 +167,7 @@ def test_secure_send_from_outlook_then_read_status_in_the_read_pane(browser, liv
     read_pane.get_by_role("button", name="Antwoord veilig versturen").click()
     expect(read_pane.locator("article.message")).to_have_count(2)
     expect(read_pane.locator("article.message").nth(1)).to_contain_text("De afspraak staat op dinsdag.")
+    pane_screenshot(read_page, "addin-readpane-450-nl")
     context.close()
 
 
@@ -207,9 +206,13 @@ def test_task_pane_screenshots(browser, live_server, live_user, width, language)
     expect(pane.locator("#findings")).to_contain_text("BSN")
     scroll_width = pane.locator("body").evaluate("b => b.scrollWidth")
     assert scroll_width <= width  # nothing sticks out sideways
+    pane_screenshot(page, f"addin-taskpane-{width}-{language}")
+    context.close()
+
+
+def pane_screenshot(page, name: str) -> None:
+    """The pane alone, as tall as its content (the copies in docs/img/ are these, looked at by eye)."""
     frame = page.locator("#pane")
     frame.evaluate("f => { f.style.height = f.contentDocument.documentElement.scrollHeight + 'px'; }")
-    screenshot_path = Path(__file__).resolve().parents[2] / "test-results" / "screenshots"
-    screenshot_path.mkdir(parents=True, exist_ok=True)
-    frame.screenshot(path=str(screenshot_path / f"addin-taskpane-{width}-{language}.png"))
-    context.close()
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    frame.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
