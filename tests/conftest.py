@@ -145,6 +145,20 @@ def worker(app):
 
 
 @pytest.fixture
+def api(client):
+    """The served OpenAPI document, that answers are checked against."""
+    from tests.api.openapi_check import OpenApi
+    return OpenApi(client.get("/api/v1/openapi.json").get_json())
+
+
+@pytest.fixture
+def token(client, api, worker):
+    """An access token of anna (use with the ``anna`` fixture)."""
+    from tests.api.test_auth_api import api_login
+    return api_login(client, api, worker)["access_token"]
+
+
+@pytest.fixture
 def org(app, session):
     from zegel.accounts.service import create_organisation
     with app.app_context():

@@ -5,21 +5,10 @@ from __future__ import annotations
 import pytest
 from sqlalchemy import select
 
-from tests.api.openapi_check import OpenApi
-from tests.api.test_auth_api import api_login, call
+from tests.api.test_auth_api import call
 from tests.uploads.conftest import bearer_for
 
 pytestmark = [pytest.mark.database, pytest.mark.usefixtures("anna")]
-
-
-@pytest.fixture
-def api(client):
-    return OpenApi(client.get("/api/v1/openapi.json").get_json())
-
-
-@pytest.fixture
-def token(client, api, worker):
-    return api_login(client, api, worker)["access_token"]
 
 
 def setting_events(session) -> list:

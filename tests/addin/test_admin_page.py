@@ -88,7 +88,7 @@ def test_the_download_is_the_servers_manifest_as_an_attachment(https_client):
     log_in_admin(client, app)
     resp = client.get(DOWNLOAD)
     assert resp.status_code == 200 and resp.mimetype == "application/xml"
-    assert resp.headers["Content-Disposition"] == "attachment; filename=zegel-outlook-manifest.xml"
+    assert resp.headers["Content-Disposition"] == 'attachment; filename="zegel-outlook-manifest.xml"'
     root = ElementTree.fromstring(resp.data)
     assert root.findtext(f"{O}Id") == "0d6a4b2e-3c1f-4e8a-9b7d-5f2e1a3c4b6d"
     assert 'SendMode="Block"' in resp.get_data(as_text=True)

@@ -7,16 +7,11 @@ import pytest
 import time_machine
 from openapi_spec_validator import validate
 
-from tests.api.openapi_check import OpenApi, documented_operations, served_operations
+from tests.api.openapi_check import documented_operations, served_operations
 from tests.conftest import DEMO_PASSWORD, latest_code, outbox_items
 from zegel.clock import utcnow
 
 pytestmark = pytest.mark.usefixtures("anna")
-
-
-@pytest.fixture
-def api(client):
-    return OpenApi(client.get("/api/v1/openapi.json").get_json())
 
 
 def call(client, api, method, path, body=None, token=None, expect=None):

@@ -3,21 +3,10 @@ from __future__ import annotations
 
 import pytest
 
-from tests.api.openapi_check import OpenApi
-from tests.api.test_auth_api import api_login, call
+from tests.api.test_auth_api import call
 from tests.messages.helpers import notification_link
 
 pytestmark = pytest.mark.usefixtures("anna")
-
-
-@pytest.fixture
-def api(client):
-    return OpenApi(client.get("/api/v1/openapi.json").get_json())
-
-
-@pytest.fixture
-def token(client, api, worker):
-    return api_login(client, api, worker)["access_token"]
 
 
 def test_send_read_status_and_revoke(client, api, worker, token, new_client):

@@ -74,9 +74,7 @@ def live_server(tmp_path_factory, keyring_file, sqlite_template, live_smtp):
 _numbers = itertools.count(10)
 
 
-@pytest.fixture
-def live_user(live_server):
-    """A fresh user per test, so tests cannot sign each other out."""
+def _new_live_user(live_server, role: str = "user") -> dict:
     from sqlalchemy import select
 
     from zegel.accounts.models import Organisation
@@ -85,11 +83,24 @@ def live_user(live_server):
 
     app, _url = live_server
     n = next(_numbers)
+    name = f"Tester {n}" if role == "user" else f"Beheerder {n}"
     with app.app_context():
         org = db.session.scalar(select(Organisation))
-        user = create_user(db.session, org, name=f"Tester {n}", email=f"tester{n}-{os.getpid()}@demo.test",
-                           phone=f"+316123456{n:02d}", password=DEMO_PASSWORD)
+        user = create_user(db.session, org, name=name, email=f"tester{n}-{os.getpid()}@demo.test",
+                           phone=f"+316123456{n:02d}", password=DEMO_PASSWORD, role=role)
         return {"email": user.email, "phone": user.phone, "name": user.name}
+
+
+@pytest.fixture
+def live_user(live_server):
+    """A fresh user per test, so tests cannot sign each other out."""
+    return _new_live_user(live_server)
+
+
+@pytest.fixture
+def live_admin(live_server):
+    """A fresh administrator of the organisation."""
+    return _new_live_user(live_server, role="admin")
 
 
 @pytest.fixture(scope="session")

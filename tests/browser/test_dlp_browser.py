@@ -57,24 +57,11 @@ def test_findings_while_composing(browser, live_server, live_user):
     context.close()
 
 
-def test_an_admin_adds_a_rule_and_a_word_list(browser, live_server):
-    import os
-
-    from sqlalchemy import select
-
-    from tests.conftest import DEMO_PASSWORD
-    from zegel.accounts.models import Organisation
-    from zegel.accounts.service import create_user
-    from zegel.extensions import db
-    app, base_url = live_server
-    with app.app_context():
-        org = db.session.scalar(select(Organisation))
-        admin = create_user(db.session, org, name="Beheerder", email=f"beheer-{os.getpid()}@demo.test",
-                            phone="+31612345699", password=DEMO_PASSWORD, role="admin")
-        user = {"email": admin.email, "phone": admin.phone, "name": admin.name}
+def test_an_admin_adds_a_rule_and_a_word_list(browser, live_server, live_admin):
+    _app, base_url = live_server
     context = browser.new_context(**VIEWPORTS["desktop"])
     page = context.new_page()
-    log_in(page, base_url, user, remember=False)
+    log_in(page, base_url, live_admin, remember=False)
     page.get_by_role("link", name="Controleregels").click()
     page.wait_for_url("**/admin/dlp")
     assert page.get_by_label("Naam van regel 1").input_value() == "BSN"

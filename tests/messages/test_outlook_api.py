@@ -8,24 +8,13 @@ import re
 import pytest
 from sqlalchemy import func, select
 
-from tests.api.openapi_check import OpenApi
-from tests.api.test_auth_api import api_login, call
+from tests.api.test_auth_api import call
 from tests.messages.helpers import logged_in
 from tests.uploads.conftest import bearer_for, live  # noqa: F401  (fixture)
 from tests.uploads.test_folders import upload
 
 pytestmark = pytest.mark.usefixtures("anna")
 PDF = b"%PDF-1.4 uitslag " + bytes(range(256)) * 40
-
-
-@pytest.fixture
-def api(client):
-    return OpenApi(client.get("/api/v1/openapi.json").get_json())
-
-
-@pytest.fixture
-def token(client, api, worker):
-    return api_login(client, api, worker)["access_token"]
 
 
 def bearer(token: str) -> dict:

@@ -6,7 +6,6 @@ import pytest
 from sqlalchemy import func, select
 
 from tests.api.test_auth_api import call
-from tests.messages.test_outlook_api import api, token  # noqa: F401  (fixtures)
 
 pytestmark = pytest.mark.usefixtures("anna")
 

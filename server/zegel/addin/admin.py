@@ -2,13 +2,11 @@
 download for the Microsoft 365 admin center, and the steps to deploy it."""
 from __future__ import annotations
 
-from flask import Blueprint, Response, current_app, render_template, url_for
-from flask_babel import gettext as _
+from flask import Blueprint, current_app, render_template, url_for
 from flask_login import current_user, login_required
 
 from zegel.addin import manifest
 from zegel.dlp.admin import require_admin
-from zegel.errors import AppError
 
 bp = Blueprint("addin_admin", __name__, url_prefix="/admin/addin")
 
@@ -33,11 +31,4 @@ def page():
 @login_required
 def download():
     require_admin(current_user)
-    config = current_app.config["ZEGEL"]
-    try:
-        xml = manifest.render(config.public_url, app_id=config.addin_id, send_mode=config.addin_send_mode)
-    except ValueError:
-        raise AppError("addin_needs_https", _("The Outlook add-in needs Zegel on an https address "
-                                              "(ZEGEL_PUBLIC_URL)."), 409) from None
-    return Response(xml, mimetype="application/xml",
-                    headers={"Content-Disposition": f"attachment; filename={DOWNLOAD_NAME}"})
+    return manifest.download(current_app.config["ZEGEL"], DOWNLOAD_NAME)

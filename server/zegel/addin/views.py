@@ -39,14 +39,7 @@ def _page(html: str) -> Response:
 
 @bp.get("/manifest.xml")
 def manifest_xml():
-    config = current_app.config["ZEGEL"]
-    try:
-        xml = manifest.render(config.public_url, app_id=config.addin_id, send_mode=config.addin_send_mode)
-    except ValueError:
-        raise AppError("addin_needs_https", _("The Outlook add-in needs Zegel on an https address "
-                                              "(ZEGEL_PUBLIC_URL)."), 409) from None
-    return Response(xml, mimetype="application/xml",
-                    headers={"Content-Disposition": 'attachment; filename="zegel-outlook-manifest.xml"'})
+    return manifest.download(current_app.config["ZEGEL"])
 
 
 @bp.get("/taskpane.html")
