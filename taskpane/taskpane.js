@@ -145,7 +145,6 @@ function recipientRow(recipient, setting) {
 
   const save = (change) => updateState(Office_, (state) => {
     state.recipients[key] = { ...(state.recipients[key] || {}), ...change };
-    state.scan = state.scan; // unchanged: verification does not affect DLP
   });
   const field = () => {
     const current = method.value;

@@ -216,3 +216,21 @@ def pane_screenshot(page, name: str) -> None:
     frame.evaluate("f => { f.style.height = f.contentDocument.documentElement.scrollHeight + 'px'; }")
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
     frame.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def test_a_finding_in_an_outlook_attachment_can_remove_that_attachment(browser, live_server, live_user):
+    _app, base_url = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    letter = base64.b64encode(b"Patient: O. Ontvanger\nBurgerservicenummer: 111222333\n").decode()
+    page, pane = open_outlook(context, base_url, item={
+        "subject": "Verwijzing", "body": "<p>Zie bijlage.</p>", "to": ["iemand@example.nl"],
+        "attachments": [{"id": "att-9", "name": "verwijzing.txt", "size": 60, "contentType": "text/plain",
+                         "attachmentType": "file", "content": letter}]})
+    sign_in(pane, base_url, live_user, remember=False)
+    finding = pane.locator("#findings li").filter(has_text="BSN")
+    expect(finding).to_contain_text("bijlage")
+    finding.get_by_role("button", name="Verwijder bestand").click()
+    page.wait_for_function("() => harness.item.attachments.length === 0")
+    assert any(c["name"] == "removeAttachmentAsync" and c["args"] == ["att-9"] for c in page.evaluate("harness.calls"))
+    expect(pane.locator("#findings")).to_be_hidden()
+    context.close()

@@ -32,6 +32,9 @@ def test_the_outlook_send_returns_a_placeholder_and_sends_no_notifications(clien
     assert session.scalar(select(func.count()).select_from(OutboxJob).where(OutboxJob.kind == "email")) == jobs_before
     event = session.scalar(select(AuditEvent).where(AuditEvent.action == "message.sent"))
     assert event.details["via"] == "outlook"
+    # Outlook delivers the placeholder: the sender's overview says notified, not "pending" for ever.
+    shown = client.get(f"/api/v1/messages/{sent['id']}", headers=auth).get_json()
+    assert shown["recipients"][0]["notified_at"] is not None
 
     # The placeholder's link: the recipient says who they are and passes the SMS check.
     otto = new_client()

@@ -317,6 +317,9 @@ def send_message(session: Session, sender: User, *, recipients: list[RecipientIn
                 job = enqueue_notification(session, sender, recipient, subject, sent.recipient_links[recipient.id],
                                             account)
                 recipient.notify_job_id = job.id
+            else:
+                # Outlook sends the placeholder as soon as the add-in lets the send go on, right after this.
+                recipient.notified_at = message.created_at or utcnow()
             if item.remember:
                 _remember_default(session, sender, key_email, item.method, recipient.phone)
         record(session, "message.sent", actor=sender, ip=ip, subject=message.id,
