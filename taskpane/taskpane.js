@@ -1,10 +1,10 @@
 // The Zegel task pane in Outlook: sign in, "Veilig versturen", recipient verification, large
 // attachments, DLP findings and "Controleer" while composing; the secure conversation when reading.
 // Office.onReady wiring only; the shared logic lives in addin/src and is tested with node --test.
-import { ApiError, ZegelApi } from "../addin/src/api.js";
-import { METHODS, format, missingVerification, scan, syncRecipients } from "../addin/src/handlers.js";
+import { ApiError, ZegelApi, tokenStore } from "../addin/src/api.js";
+import { METHODS, applyScan, format, missingVerification, scan, syncRecipients } from "../addin/src/handlers.js";
 import {
-  call, getAttachments, getRecipients, loadState, removeAttachment, saveState, updateState,
+  call, getAttachments, getRecipients, loadState, rememberedMessageId, removeAttachment, updateState,
 } from "../addin/src/mailbox.js";
 
 const config = JSON.parse(document.getElementById("zegel-config").textContent);
@@ -112,15 +112,15 @@ async function renderCompose(me) {
 }
 
 async function refreshRecipients() {
-  const state = await loadState(Office_);
   let recipients;
+  let state;
   try {
-    recipients = await syncRecipients(deps(), state);
+    ({ recipients, state } = await syncRecipients(deps()));
   } catch (error) {
     status(explain(error), "error");
     recipients = await getRecipients(Office_);
+    state = await loadState(Office_);
   }
-  await saveState(Office_, state);
   const body = $("#recipients tbody");
   body.replaceChildren(...recipients.map((r) => recipientRow(r, state.recipients[r.email.toLowerCase()] || {})));
   $("#recipients").hidden = !recipients.length;
@@ -201,17 +201,10 @@ function runScan(delay = 0) {
   clearTimeout(scanTimer);
   scanTimer = setTimeout(async () => {
     try {
-      const state = await loadState(Office_);
-      const result = await scan(deps(), state);
-      if (result.secure_required && !state.secure && !state.warned) {
-        state.secure = true;
-        state.warned = true;
-        $("#secure").checked = true;
-        renderFindings(result, true);
-      } else {
-        renderFindings(result, false);
-      }
-      await saveState(Office_, state);
+      const result = await scan(deps(), await loadState(Office_));
+      const turnedOn = await applyScan(Office_, result);
+      if (turnedOn) $("#secure").checked = true;
+      renderFindings(result, turnedOn);
     } catch (error) {
       status(explain(error), "error");
     }
@@ -269,7 +262,7 @@ function findingKey(f, i) {
 async function removeFile(name) {
   const top = name.split("/")[0];
   try {
-    for (const a of await getAttachments(Office_)) {
+    for (const a of (await getAttachments(Office_)).files) {
       if (a.name === name || a.name === top) await removeAttachment(Office_, a.id);
     }
     await updateState(Office_, (state) => {
@@ -386,8 +379,7 @@ async function checkAll() {
   out.replaceChildren(el("p", { class: "muted", text: texts.checking }));
   const problems = [];
   try {
-    const state = await loadState(Office_);
-    const recipients = await syncRecipients(deps(), state);
+    const { recipients, state } = await syncRecipients(deps());
     if (!recipients.length) problems.push(texts.no_recipients);
     if (state.secure && recipients.length) {
       const answer = await api.request("POST", "/recipients/check", { recipients: recipients.map((r) => {
@@ -404,7 +396,7 @@ async function checkAll() {
     }
     if (running.size) problems.push(texts.uploads_busy);
     const result = await scan(deps(), state);
-    await saveState(Office_, state);
+    await applyScan(Office_, result);
     renderFindings(result, false);
     if (result.blocked && !state.secure) problems.push(texts.blocked_unless_secure);
     else if (result.secure_required && !state.secure) problems.push(texts.secure_advised);
@@ -449,11 +441,16 @@ function wireCompose() {
 
 // --- read mode ------------------------------------------------------------------------
 
-async function zegelMessageId() {
+/** The Zegel message an Outlook item stands for: the id the send handler kept with the item (in
+ *  Sent Items), else its x-zegel-message-id header (received mail), else the link in its body. */
+async function zegelMessage() {
   const item = Office_.context.mailbox.item;
-  const headers = await call(item, "getAllInternetHeadersAsync");
-  const match = /^x-zegel-message-id:\s*(\S+)/im.exec(headers || "");
-  return match ? match[1] : null;
+  const id = await rememberedMessageId(Office_).catch(() => null)
+    || /^x-zegel-message-id:\s*(\S+)/im.exec((await call(item, "getAllInternetHeadersAsync").catch(() => "")) || "")?.[1];
+  if (id) return api.request("GET", `/messages/${encodeURIComponent(id)}`);
+  const body = await call(item.body, "getAsync", Office_.CoercionType.Html).catch(() => "");
+  const link = /https?:\/\/[^\s"'<>]+\/r\/[A-Za-z0-9_-]+/.exec(body || "");
+  return link ? api.request("POST", "/messages/lookup", { link: link[0] }) : null;
 }
 
 function envelope(readStatus) {
@@ -471,12 +468,11 @@ async function renderRead() {
   const view = $("#conversation");
   view.replaceChildren(el("p", { class: "muted", text: texts.loading }));
   try {
-    const id = await zegelMessageId();
-    if (!id) {
+    const message = await zegelMessage();
+    if (!message) {
       view.replaceChildren(el("p", { text: texts.not_zegel }));
       return;
     }
-    const message = await api.request("GET", `/messages/${encodeURIComponent(id)}`);
     const conversation = await api.request("GET", `/conversations/${encodeURIComponent(message.conversation_id)}`);
     view.replaceChildren(el("h2", { text: conversation.subject }),
       ...conversation.messages.map((m) => messageCard(m)), replyForm(conversation));
@@ -493,6 +489,11 @@ function when(iso) {
 function messageCard(m) {
   const body = el("div", { class: "body" });
   body.innerHTML = m.body_html; // sanitised by the server (nh3) when stored; the CSP allows no inline script
+  // A link in a message opens in the browser, not inside the pane.
+  for (const a of body.querySelectorAll("a[href]")) {
+    a.setAttribute("target", "_blank");
+    a.setAttribute("rel", "noopener noreferrer");
+  }
   const card = el("article", { class: `message${m.revoked ? " revoked" : ""}`, "data-message": m.id },
     el("header", {}, el("strong", { text: m.author.name || m.author.email }), " ",
       el("span", { class: "muted", text: when(m.created_at) }), envelope(m.read_status)),
@@ -568,10 +569,12 @@ function replyForm(conversation) {
 
 async function start() {
   status("");
-  if (!(await api.signedIn())) {
+  const tokens = await api.store.get();
+  if (!tokens) {
     show("login-view");
     return;
   }
+  await api.store.set(tokens); // into this item's sessionData too, for its send handler
   let me;
   try {
     me = await loadAccount();
@@ -596,7 +599,10 @@ Office.onReady(async () => {
     location.replace(url.toString());
     return;
   }
-  api = new ZegelApi({ base: config.base, language: config.language });
+  const item = Office.context.mailbox.item;
+  // Compose items also carry the tokens in their sessionData, which the send handler can always read.
+  const sessionData = config.mode !== "read" && item && item.sessionData ? item.sessionData : null;
+  api = new ZegelApi({ base: config.base, language: config.language, store: tokenStore(globalThis, sessionData) });
   wireLogin();
   if (config.mode !== "read") wireCompose();
   await start();

@@ -13,20 +13,56 @@ export class ApiError extends Error {
   }
 }
 
-export function tokenStore(globals = globalThis) {
+/** Where the tokens are kept. Every place both runtimes might read is written, and the freshest copy
+ *  wins on reading: OfficeRuntime.storage (classic Outlook on Windows, whose event runtime has no
+ *  localStorage), the origin's localStorage (browsers, where pane and handlers share an origin), and the
+ *  compose item's sessionData (which every runtime of the item can read). */
+export function tokenStore(globals = globalThis, itemSessionData = null) {
+  const places = [];
   const runtime = globals.OfficeRuntime && globals.OfficeRuntime.storage;
   if (runtime) {
-    return {
-      get: async () => parse(await runtime.getItem(TOKENS_KEY)),
-      set: (tokens) => runtime.setItem(TOKENS_KEY, JSON.stringify(tokens)),
+    places.push({
+      get: () => runtime.getItem(TOKENS_KEY),
+      set: (text) => runtime.setItem(TOKENS_KEY, text),
       clear: () => runtime.removeItem(TOKENS_KEY),
-    };
+    });
   }
-  const local = globals.localStorage;
+  if (globals.localStorage) {
+    const local = globals.localStorage;
+    places.push({
+      get: async () => local.getItem(TOKENS_KEY),
+      set: async (text) => local.setItem(TOKENS_KEY, text),
+      clear: async () => local.removeItem(TOKENS_KEY),
+    });
+  }
+  if (itemSessionData) {
+    const asPromise = (method, ...args) => new Promise((resolve) => {
+      itemSessionData[method](...args, (result) => resolve(result && result.status !== "failed" ? result.value : null));
+    });
+    places.push({
+      get: async () => {
+        const all = await asPromise("getAllAsync");
+        return all ? all[TOKENS_KEY] : null;
+      },
+      set: (text) => asPromise("setAsync", TOKENS_KEY, text),
+      clear: () => asPromise("removeAsync", TOKENS_KEY),
+    });
+  }
+  const each = (fn) => Promise.all(places.map(async (p) => {
+    try {
+      return await fn(p);
+    } catch (_error) {
+      return null; // one place failing must not hide the others
+    }
+  }));
   return {
-    get: async () => parse(local.getItem(TOKENS_KEY)),
-    set: async (tokens) => local.setItem(TOKENS_KEY, JSON.stringify(tokens)),
-    clear: async () => local.removeItem(TOKENS_KEY),
+    get: async () => {
+      const found = (await each((p) => p.get())).map(parse).filter(Boolean);
+      found.sort((a, b) => (b.expires_at || 0) - (a.expires_at || 0));
+      return found[0] || null;
+    },
+    set: async (tokens) => { await each((p) => p.set(JSON.stringify(tokens))); },
+    clear: async () => { await each((p) => p.clear()); },
   };
 }
 
@@ -46,6 +82,7 @@ export class ZegelApi {
     this.fetch = fetch;
     this.store = store;
     this.language = language;
+    this.refreshing = null;
   }
 
   async signedIn() {
@@ -82,13 +119,25 @@ export class ZegelApi {
     if (!tokens) return null;
     if (!forceRefresh && tokens.expires_at - Date.now() > 30000) return tokens.access_token;
     if (!tokens.refresh_token) return null;
+    // One refresh at a time in this runtime; the pane and the handlers may still race each other.
+    if (!this.refreshing) {
+      const settle = () => { this.refreshing = null; };
+      this.refreshing = this.refresh(tokens).then((token) => { settle(); return token; }, (error) => { settle(); throw error; });
+    }
+    return this.refreshing;
+  }
+
+  async refresh(tokens) {
     try {
       const fresh = await this.request("POST", "/auth/refresh", { refresh_token: tokens.refresh_token }, { auth: false });
       await this.saveTokens(fresh);
       return fresh.access_token;
     } catch (error) {
       if (error instanceof ApiError && error.status >= 400 && error.status < 500) {
-        await this.store.clear(); // refresh token revoked or expired: sign in again
+        // Another runtime may have refreshed first (a refresh token is spent once): use its tokens.
+        const now = await this.store.get();
+        if (now && now.refresh_token !== tokens.refresh_token) return now.access_token;
+        await this.store.clear(); // revoked or expired: sign in again
         return null;
       }
       throw error;
@@ -98,7 +147,9 @@ export class ZegelApi {
   /** JSON request; throws ApiError with the server's message, or ApiError(0, "unreachable"). */
   async request(method, path, body = undefined, { auth = true, timeout = 20000, retried = false } = {}) {
     const headers = { Accept: "application/json", "Accept-Language": this.language };
-    if (body !== undefined && !(body instanceof FormData)) headers["Content-Type"] = "application/json";
+    // FormData does not exist in every runtime (classic Outlook's JavaScript-only one).
+    const isForm = typeof FormData !== "undefined" && body instanceof FormData;
+    if (body !== undefined && !isForm) headers["Content-Type"] = "application/json";
     if (auth) {
       const token = await this.accessToken();
       if (!token) throw new ApiError(401, "signed_out", "");
@@ -110,7 +161,7 @@ export class ZegelApi {
     try {
       response = await this.fetch(`${this.base}/api/v1${path}`, {
         method, headers, signal: controller ? controller.signal : undefined,
-        body: body === undefined ? undefined : body instanceof FormData ? body : JSON.stringify(body),
+        body: body === undefined ? undefined : isForm ? body : JSON.stringify(body),
       });
     } catch (error) {
       throw new ApiError(0, "unreachable", String(error && error.message));

@@ -1,55 +1,89 @@
 // What the add-in does on Outlook's launch events. Pure logic over injected dependencies
 // ({Office, api, texts}), so node --test runs it against office-addin-mock and a fake server.
+// The item's state is shared with the task pane: read it fresh, and write back only what changed.
 import {
-  attachmentContent, call, clearNotice, getAttachments, getContent, getRecipients, loadState, saveState,
-  showNotice,
+  addAttachment, attachmentContent, bodyType, call, clearNotice, getAttachments, getContent, getRecipients,
+  loadState, rememberMessageId, showNotice, updateState,
 } from "./mailbox.js";
 import { ApiError } from "./api.js";
 
 export const METHODS = ["account", "sms", "password", "none"];
 export const MIN_PASSWORD = 8; // the server's MIN_AGREED_PASSWORD; the server checks again
-const MAX_INLINE_BYTES = 25 * 1024 * 1024; // Outlook attachments sent along in the send request
+const MAX_INLINE_BYTES = 25 * 1024 * 1024; // Outlook attachments read for a scan
+const KEPT_FINDINGS = 20; // per part, so the state stays far below sessionData's 50,000 characters
+const EARLY_TIMEOUT = 8000;
+const SEND_TIMEOUT = 20000;
 
 export function format(text, values = {}) {
   return String(text).replace(/\{(\w+)\}/g, (m, key) => (key in values ? String(values[key]) : m));
 }
 
-/** A short, stable key of what a scan looked at, so the send handler can reuse an earlier scan. */
-export function scanKey(content, attachments, uploads) {
-  const text = [content.subject, content.body_html, ...attachments.map((a) => `${a.id}:${a.size}`),
-    ...uploads.map((u) => u.id)].join("\u0000");
-  let hash = 0x811c9dc5; // FNV-1a
+function hash(parts) {
+  const text = parts.join("\u0000");
+  let value = 0x811c9dc5; // FNV-1a: a short, stable key of what a scan looked at
   for (let i = 0; i < text.length; i++) {
-    hash ^= text.charCodeAt(i);
-    hash = Math.imul(hash, 0x01000193) >>> 0;
+    value ^= text.charCodeAt(i);
+    value = Math.imul(value, 0x01000193) >>> 0;
   }
-  return `${text.length}:${hash.toString(16)}`;
+  return `${text.length}:${value.toString(16)}`;
 }
 
-/** Scan subject, body, the item's attachments and the Zegel uploads; reuse the last scan when
- *  nothing changed. Returns {findings, secure_required, blocked}. */
-export async function scan(deps, state, { attachments = null } = {}) {
+function compact(result) {
+  return {
+    findings: result.findings.slice(0, KEPT_FINDINGS).map((f) => ({ rule: f.rule, level: f.level,
+      location: f.location, file: f.file || null, detector: f.detector, message: f.message })),
+    secure_required: Boolean(result.secure_required), blocked: Boolean(result.blocked),
+  };
+}
+
+const NOTHING = { findings: [], secure_required: false, blocked: false };
+
+/** Scan subject, body and Zegel uploads (one request), and the item's own attachments (another, only
+ *  when they changed: reading and sending their bytes is the expensive part). Reuses the parts of
+ *  the last scan whose input is unchanged. Returns the new scan; the caller stores it. */
+export async function scan(deps, state, { timeout = EARLY_TIMEOUT } = {}) {
   const { Office, api } = deps;
   const content = await getContent(Office);
-  const items = attachments || await getAttachments(Office);
-  const key = scanKey(content, items, state.uploads);
-  if (state.scan && state.scan.key === key) return state.scan;
-  const files = [];
-  for (const a of items) {
-    if (a.size > MAX_INLINE_BYTES) continue; // too large to read here; the server checks it at send
-    files.push({ name: a.name, content: await attachmentContent(Office, a) });
+  const { files } = await getAttachments(Office);
+  const recipients = (await getRecipients(Office)).map((r) => r.email.toLowerCase()).sort();
+  const uploads = state.uploads.map((u) => u.id);
+  const textKey = hash([content.subject, content.body_html, ...uploads, "|", ...recipients]);
+  const filesKey = hash([...files.map((a) => `${a.id}:${a.size}:${a.name}`), "|", ...recipients]);
+  const last = state.scan || {};
+  const text = last.textKey === textKey && last.text ? last.text : compact(await api.request("POST", "/dlp/scan", {
+    subject: content.subject, body_html: content.body_html, uploads, recipients }, { timeout }));
+  let inline = last.filesKey === filesKey && last.files ? last.files : null;
+  if (!inline) {
+    const readable = files.filter((a) => a.size <= MAX_INLINE_BYTES);
+    inline = readable.length ? compact(await api.request("POST", "/dlp/scan", {
+      files: await Promise.all(readable.map(async (a) => ({ name: a.name, content: await attachmentContent(Office, a) }))),
+      recipients }, { timeout })) : NOTHING;
   }
-  const recipients = (await getRecipients(Office)).map((r) => r.email);
-  const result = await api.request("POST", "/dlp/scan", {
-    subject: content.subject, body_html: content.body_html, uploads: state.uploads.map((u) => u.id),
-    files, recipients,
-  }, { timeout: 8000 });
-  state.scan = { key, findings: result.findings, secure_required: result.secure_required, blocked: result.blocked };
-  return state.scan;
+  return {
+    textKey, filesKey, text, files: inline, findings: [...text.findings, ...inline.findings],
+    secure_required: text.secure_required || inline.secure_required, blocked: text.blocked || inline.blocked,
+  };
 }
 
-/** Tell the user what was found; a warning turns secure sending on and says so. */
-async function report(deps, state, result) {
+function stored(result) {
+  return { textKey: result.textKey, filesKey: result.filesKey, text: result.text, files: result.files };
+}
+
+/** Store a scan; a warning the user has not been told about yet turns secure sending on. Returns
+ *  whether it did. A user who turned it off again after being told keeps it off. */
+export async function applyScan(Office, result) {
+  return updateState(Office, (state) => {
+    state.scan = stored(result);
+    if (result.secure_required && !state.secure && !state.warned) {
+      state.secure = true;
+      state.warned = true;
+      return true;
+    }
+    return false;
+  });
+}
+
+async function report(deps, result, turnedOn) {
   const { Office, texts } = deps;
   const shown = result.findings.filter((f) => f.level !== "info" || f.rule);
   if (!shown.length) {
@@ -57,12 +91,7 @@ async function report(deps, state, result) {
     return;
   }
   const first = shown.find((f) => f.level !== "info") || shown[0];
-  let text = first.message;
-  if (result.secure_required && !state.secure) {
-    state.secure = true;
-    state.warned = true;
-    text = format(texts.secure_turned_on, { message: first.message });
-  }
+  let text = turnedOn ? format(texts.secure_turned_on, { message: first.message }) : first.message;
   if (shown.length > 1) text = format(texts.more_findings, { message: text, n: shown.length - 1 });
   await showNotice(Office, text, { openPane: texts.open_pane });
 }
@@ -70,11 +99,9 @@ async function report(deps, state, result) {
 async function scanAndReport(deps, event) {
   try {
     if (!(await deps.api.signedIn())) return;
-    const state = await loadState(deps.Office);
-    await syncRecipients(deps, state);
-    const result = await scan(deps, state);
-    await report(deps, state, result);
-    await saveState(deps.Office, state);
+    await syncRecipients(deps);
+    const result = await scan(deps, await loadState(deps.Office));
+    await report(deps, result, await applyScan(deps.Office, result));
   } catch (error) {
     // An early scan is a courtesy; the send handler scans again and decides.
     if (deps.log) deps.log(error);
@@ -83,24 +110,29 @@ async function scanAndReport(deps, event) {
   }
 }
 
-/** Add the sender's saved defaults (or the organisation's) for recipients the state does not know. */
-export async function syncRecipients(deps, state) {
+/** Give recipients the state does not know yet the sender's saved default (or the organisation's).
+ *  Returns the item's recipients and the state after the change. */
+export async function syncRecipients(deps, { timeout = EARLY_TIMEOUT } = {}) {
   const recipients = await getRecipients(deps.Office);
-  const unknown = recipients.filter((r) => !state.recipients[r.email.toLowerCase()]);
-  if (!unknown.length) return recipients;
+  const known = (await loadState(deps.Office)).recipients;
+  const unknown = recipients.filter((r) => !known[r.email.toLowerCase()]);
+  if (!unknown.length) return { recipients, state: await loadState(deps.Office) };
   const answer = await deps.api.request("POST", "/recipients/check", {
     recipients: unknown.map((r) => ({ email: r.email, type: r.type })),
-  }, { timeout: 4000 });
-  answer.recipients.forEach((info, i) => {
-    const key = unknown[i].email.toLowerCase();
-    const saved = info.default;
-    let method = saved ? saved.method : answer.org_default;
-    if (method === "account" && !info.has_account) method = answer.org_default === "account" ? "sms" : answer.org_default;
-    state.recipients[key] = {
-      method, phone: (saved && saved.phone) || "", password: "", remember: false, has_account: info.has_account,
-    };
+  }, { timeout });
+  const state = await updateState(deps.Office, (s) => {
+    answer.recipients.forEach((info, i) => {
+      const key = unknown[i].email.toLowerCase();
+      if (s.recipients[key]) return; // the pane set it meanwhile
+      const saved = info.default;
+      let method = saved ? saved.method : answer.org_default;
+      if (method === "account" && !info.has_account) method = "sms";
+      s.recipients[key] = {
+        method, phone: (saved && saved.phone) || "", password: "", remember: false, has_account: info.has_account,
+      };
+    });
   });
-  return recipients;
+  return { recipients, state };
 }
 
 /** Recipients whose verification cannot be used as it stands (checked again by the server). */
@@ -115,12 +147,26 @@ export function missingVerification(recipients, state) {
   });
 }
 
-function block(event, message, { openPane = null } = {}) {
-  const options = { allowEvent: false, errorMessage: message.slice(0, 250) };
-  // Mailbox 1.14: a button in the Smart Alerts dialog that opens the task pane.
-  if (openPane) options.commandId = "zegelComposeButton";
-  if (openPane) options.cancelLabel = openPane.slice(0, 20);
-  event.completed(options);
+/** event.completed exactly once, whatever happens. */
+function finisher(event) {
+  let done = false;
+  const finish = (options) => {
+    if (!done) {
+      done = true;
+      event.completed(options);
+    }
+  };
+  finish.allow = () => finish({ allowEvent: true });
+  finish.block = (message, { openPane = null } = {}) => {
+    const options = { allowEvent: false, errorMessage: message.slice(0, 250) };
+    if (openPane) {
+      // Mailbox 1.14: a button in the Smart Alerts dialog that opens the task pane.
+      options.commandId = "zegelComposeButton";
+      options.cancelLabel = openPane.slice(0, 20);
+    }
+    finish(options);
+  };
+  return finish;
 }
 
 export async function onNewMessageCompose(deps, event) {
@@ -135,68 +181,88 @@ export async function onAttachmentsChanged(deps, event) {
   return scanAndReport(deps, event);
 }
 
+function explain(texts, error) {
+  if (error instanceof ApiError && error.status === 0) return texts.unreachable;
+  return format(texts.server_error, { message: error.message });
+}
+
 /** Smart Alerts: either the message goes through Zegel and Outlook sends the placeholder, or it
  *  goes out untouched (secure off, nothing found), or it is blocked with a message that says why. */
 export async function onMessageSend(deps, event) {
+  const finish = finisher(event);
+  try {
+    await decideSend(deps, finish);
+  } catch (error) {
+    if (deps.log) deps.log(error);
+    finish.block(explain(deps.texts, error), { openPane: deps.texts.open_pane });
+  }
+}
+
+async function decideSend(deps, finish) {
   const { Office, api, texts } = deps;
+  const signedIn = await api.signedIn();
   let state;
   try {
     state = await loadState(Office);
-  } catch (_error) {
-    state = null;
+  } catch (error) {
+    // Without the state we cannot know whether secure sending is on: nothing goes out unchecked.
+    if (!signedIn) return finish.allow();
+    return finish.block(texts.state_failed);
   }
-  if (!state) return block(event, texts.unreachable);
-  const signedIn = await api.signedIn();
   if (!state.secure) {
-    if (!signedIn) return event.completed({ allowEvent: true }); // a user who never signed in to Zegel
+    if (!signedIn) return finish.allow(); // a user who never signed in to Zegel: see docs/security.md
     let result;
     try {
-      result = await scan(deps, state);
+      result = await scan(deps, state, { timeout: SEND_TIMEOUT });
     } catch (error) {
-      // Without an answer we cannot know whether a blocking rule matches: nothing goes out unchecked.
-      return block(event, error instanceof ApiError && error.status === 0 ? texts.unreachable
-        : format(texts.server_error, { message: error.message }), { openPane: texts.open_pane });
+      // Without an answer we cannot know whether a blocking rule matches.
+      return finish.block(explain(texts, error), { openPane: texts.open_pane });
     }
     const blocking = result.findings.find((f) => f.level === "block");
-    if (blocking) {
-      await saveState(Office, state);
-      return block(event, format(texts.blocked, { message: blocking.message }), { openPane: texts.open_pane });
-    }
     const warning = result.findings.find((f) => f.level === "warning");
-    if (warning && !state.warned) {
-      state.secure = true;
-      state.warned = true;
-      await saveState(Office, state);
-      return block(event, format(texts.warning_at_send, { message: warning.message }), { openPane: texts.open_pane });
+    let turnedOn;
+    try {
+      turnedOn = await applyScan(Office, result);
+    } catch (error) {
+      if (deps.log) deps.log(error);
+      turnedOn = Boolean(warning) && !state.warned; // not stored, but the user has to see it all the same
     }
-    await saveState(Office, state);
-    return event.completed({ allowEvent: true });
+    if (blocking) return finish.block(format(texts.blocked, { message: blocking.message }), { openPane: texts.open_pane });
+    if (warning && turnedOn) {
+      return finish.block(format(texts.warning_at_send, { message: warning.message }), { openPane: texts.open_pane });
+    }
+    return finish.allow();
   }
-  if (!signedIn) return block(event, texts.signed_out, { openPane: texts.open_pane });
-  return sendSecurely(deps, event, state);
+  if (!signedIn) return finish.block(texts.signed_out, { openPane: texts.open_pane });
+  return sendSecurely(deps, finish);
 }
 
-async function sendSecurely(deps, event, state) {
+async function sendSecurely(deps, finish) {
   const { Office, api, texts } = deps;
-  let recipients;
-  let stored = null;
+  const item = Office.context.mailbox.item;
+  const { recipients, state } = await syncRecipients(deps, { timeout: SEND_TIMEOUT });
+  if (!recipients.length) return finish.block(texts.no_recipients);
+  const missing = missingVerification(recipients, state);
+  if (missing.length) {
+    return finish.block(format(texts.missing_verification, { names: missing.map((r) => r.email).join(", ") }),
+      { openPane: texts.open_pane });
+  }
+  const { files, cloud } = await getAttachments(Office);
+  // A cloud attachment is a link to a file elsewhere: it cannot go through Zegel, nor stay next to
+  // the placeholder.
+  if (cloud.length) return finish.block(format(texts.cloud_attachments, { names: cloud.map((a) => a.name).join(", ") }));
+  const content = await getContent(Office);
+  const format_ = await bodyType(Office);
+  // What to put back if the swap fails half-way, in the item's own format.
+  const original = format_ === "text" ? await call(item.body, "getAsync", Office.CoercionType.Text) : content.body_html;
+  const inline = [];
+  for (const a of files) {
+    inline.push({ attachment: a, name: a.name, content_type: a.contentType || "application/octet-stream",
+      content: await attachmentContent(Office, a) });
+  }
+  let sent;
   try {
-    recipients = await syncRecipients(deps, state);
-    if (!recipients.length) return block(event, texts.no_recipients);
-    const missing = missingVerification(recipients, state);
-    if (missing.length) {
-      await saveState(Office, state);
-      return block(event, format(texts.missing_verification, { names: missing.map((r) => r.email).join(", ") }),
-        { openPane: texts.open_pane });
-    }
-    const content = await getContent(Office);
-    const attachments = await getAttachments(Office);
-    const files = [];
-    for (const a of attachments) {
-      files.push({ name: a.name, content_type: a.contentType || "application/octet-stream",
-        content: await attachmentContent(Office, a) });
-    }
-    stored = await api.request("POST", "/messages/outlook", {
+    sent = await api.request("POST", "/messages/outlook", {
       subject: content.subject, body_html: content.body_html,
       recipients: recipients.map((r) => {
         const s = state.recipients[r.email.toLowerCase()];
@@ -204,26 +270,63 @@ async function sendSecurely(deps, event, state) {
           verification: { method: s.method, phone: s.method === "sms" ? s.phone : null,
             password: s.method === "password" ? s.password : null } };
       }),
-      attachments: state.uploads.map((u) => u.id), files,
+      attachments: state.uploads.map((u) => u.id),
+      files: inline.map(({ name, content_type: type, content: data }) => ({ name, content_type: type, content: data })),
     }, { timeout: 60000 });
-    await call(Office.context.mailbox.item.body, "setAsync", stored.placeholder_html,
-      { coercionType: Office.CoercionType.Html });
-    for (const a of attachments) await call(Office.context.mailbox.item, "removeAttachmentAsync", a.id);
-    await call(Office.context.mailbox.item.internetHeaders, "setAsync", { "x-zegel-message-id": stored.id });
   } catch (error) {
-    if (stored) {
-      // Stored in Zegel but Outlook could not swap the content: take it back rather than send twice.
-      try { await api.request("DELETE", `/messages/${stored.id}`); } catch (_e) { /* best effort */ }
-      return block(event, texts.replace_failed);
-    }
-    if (error instanceof ApiError && error.status === 0) return block(event, texts.unreachable);
-    if (error instanceof ApiError && error.status === 401) return block(event, texts.signed_out, { openPane: texts.open_pane });
-    return block(event, format(texts.server_error, { message: error.message }), { openPane: texts.open_pane });
+    if (error instanceof ApiError && error.status === 401) return finish.block(texts.signed_out, { openPane: texts.open_pane });
+    return finish.block(explain(texts, error), { openPane: texts.open_pane });
   }
-  // Passwords and uploads belong to the message now; a later send of this item starts clean.
-  state.recipients = {};
-  state.uploads = [];
-  state.scan = null;
-  await saveState(Office, state);
-  return event.completed({ allowEvent: true });
+  // Swap the content for the placeholder. The header changes nothing visible, so it goes first; when
+  // a later step fails, what was changed is put back and the stored message deleted again.
+  let bodyChanged = false;
+  const removed = [];
+  try {
+    await call(item.internetHeaders, "setAsync", { "x-zegel-message-id": sent.id });
+    await (format_ === "text"
+      ? call(item.body, "setAsync", sent.placeholder_text, { coercionType: Office.CoercionType.Text })
+      : call(item.body, "setAsync", sent.placeholder_html, { coercionType: Office.CoercionType.Html }));
+    bodyChanged = true;
+    for (const entry of inline) {
+      await call(item, "removeAttachmentAsync", entry.attachment.id);
+      removed.push(entry);
+    }
+  } catch (error) {
+    if (deps.log) deps.log(error);
+    await putBack(deps, original, format_, bodyChanged, removed);
+    try { await api.request("DELETE", `/messages/${sent.id}`); } catch (_e) { /* the server expires it */ }
+    return finish.block(texts.replace_failed);
+  }
+  try {
+    await rememberMessageId(Office, sent.id); // for the read pane in Sent Items
+  } catch (error) {
+    if (deps.log) deps.log(error);
+  }
+  try {
+    // Passwords and uploads belong to the message now; a later send of this item starts clean.
+    await updateState(Office, (s) => { s.recipients = {}; s.uploads = []; s.scan = null; });
+  } catch (error) {
+    if (deps.log) deps.log(error);
+  }
+  return finish.allow();
+}
+
+async function putBack(deps, original, format_, bodyChanged, removed) {
+  const { Office } = deps;
+  const item = Office.context.mailbox.item;
+  try {
+    if (bodyChanged) {
+      await call(item.body, "setAsync", original,
+        { coercionType: format_ === "text" ? Office.CoercionType.Text : Office.CoercionType.Html });
+    }
+  } catch (error) {
+    if (deps.log) deps.log(error);
+  }
+  for (const entry of removed) {
+    try {
+      await addAttachment(Office, entry.name, entry.content);
+    } catch (error) {
+      if (deps.log) deps.log(error);
+    }
+  }
 }

@@ -1,6 +1,6 @@
 // Entry of the event-handler bundle (commands.html in browsers, the same file alone in classic
 // Outlook on Windows). The server puts ZEGEL_CONFIG = {base, texts: {nl, en}} in front of it.
-import { ZegelApi } from "./api.js";
+import { ZegelApi, tokenStore } from "./api.js";
 import * as handlers from "./handlers.js";
 import { pickTexts } from "./texts.js";
 
@@ -11,7 +11,9 @@ function deps() {
   // In a browser runtime (commands.html) the API is on the page's own origin; classic Outlook's
   // JavaScript-only runtime has no page, so it uses the server's configured public URL.
   const inPage = Boolean(globalThis.location && /^https?:$/.test(globalThis.location.protocol));
-  const api = new ZegelApi({ base: inPage ? "" : config.base, language: texts.language });
+  const item = Office.context.mailbox && Office.context.mailbox.item;
+  const store = tokenStore(globalThis, item && item.sessionData ? item.sessionData : null);
+  const api = new ZegelApi({ base: inPage ? "" : config.base, language: texts.language, store });
   return { Office, texts, api, log: (e) => console.warn(e) };
 }
 
@@ -22,6 +24,7 @@ const wire = {
   onMessageSendHandler: handlers.onMessageSend,
 };
 
-for (const [name, handler] of Object.entries(wire)) {
-  Office.actions.associate(name, (event) => handler(deps(), event));
+// Object.keys, not Object.entries: classic Outlook's runtime may only have ES2016.
+for (const name of Object.keys(wire)) {
+  Office.actions.associate(name, (event) => wire[name](deps(), event));
 }

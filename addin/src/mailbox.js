@@ -17,25 +17,23 @@ export function call(target, method, ...args) {
 }
 
 const STATE_KEY = "zegel";
+const MESSAGE_ID_PROPERTY = "zegelMessageId";
 
 /** The add-in's state of one compose item: kept in the item's sessionData (Mailbox 1.11), so the
- *  task pane and the event handlers see the same, and nothing of it is saved with the draft. */
+ *  task pane and the event handlers see the same, and nothing of it is saved with the draft.
+ *  Throws when it cannot be read: callers decide what that means (the send handler blocks). */
 export async function loadState(Office) {
-  const item = Office.context.mailbox.item;
-  let raw = null;
-  try {
-    raw = await call(item.sessionData, "getAsync", STATE_KEY);
-  } catch (_error) {
-    raw = null; // not set yet
-  }
-  return normaliseState(raw ? safeParse(raw) : null);
+  const all = await call(Office.context.mailbox.item.sessionData, "getAllAsync");
+  const raw = all ? all[STATE_KEY] : null;
+  return normaliseState(raw ? JSON.parse(raw) : null);
 }
 
-export async function saveState(Office, state) {
+async function saveState(Office, state) {
   await call(Office.context.mailbox.item.sessionData, "setAsync", STATE_KEY, JSON.stringify(state));
 }
 
-/** Read, change and write the state in one go. */
+/** Change the state: read, change and write with nothing awaited in between, so a change made
+ *  meanwhile by the pane or another handler is not overwritten by an old copy. */
 export async function updateState(Office, change) {
   const state = await loadState(Office);
   const result = change(state);
@@ -93,26 +91,51 @@ export async function getContent(Office) {
   return { subject: subject || "", body_html: body || "" };
 }
 
-/** The item's own attachments (not cloud links). */
+/** The item's attachments: files (and attached items) whose bytes can be read, and cloud links. */
 export async function getAttachments(Office) {
   const list = (await call(Office.context.mailbox.item, "getAttachmentsAsync")) || [];
-  return list.filter((a) => a.attachmentType !== "cloud");
+  return { files: list.filter((a) => a.attachmentType !== "cloud"), cloud: list.filter((a) => a.attachmentType === "cloud") };
 }
 
 /** An attachment's bytes as base64 (files and .eml items; Mailbox 1.8). */
 export async function attachmentContent(Office, attachment) {
   const content = await call(Office.context.mailbox.item, "getAttachmentContentAsync", attachment.id);
-  if (content.format === "base64" || content.format === "eml") {
-    return content.format === "eml" ? toBase64(content.content) : content.content;
-  }
+  if (content.format === "base64") return content.content;
+  if (content.format === "eml") return toBase64(content.content);
   throw new Error(`unsupported attachment format ${content.format}`);
 }
 
 function toBase64(text) {
+  if (typeof TextEncoder === "undefined" || typeof btoa === "undefined") {
+    throw new Error("this Outlook cannot read attached e-mails");
+  }
   const bytes = new TextEncoder().encode(text);
   let binary = "";
   for (let i = 0; i < bytes.length; i += 0x8000) binary += String.fromCharCode(...bytes.subarray(i, i + 0x8000));
   return btoa(binary);
+}
+
+export function addAttachment(Office, name, base64) {
+  return call(Office.context.mailbox.item, "addFileAttachmentFromBase64Async", base64, name);
+}
+
+/** "html" or "text": the placeholder goes in in the item's own format. */
+export async function bodyType(Office) {
+  const item = Office.context.mailbox.item;
+  return item.body.getTypeAsync ? call(item.body, "getTypeAsync") : "html";
+}
+
+/** The Zegel message id, kept with the item (custom properties survive into Sent Items, where
+ *  Outlook does not show internet headers to add-ins). */
+export async function rememberMessageId(Office, id) {
+  const properties = await call(Office.context.mailbox.item, "loadCustomPropertiesAsync");
+  properties.set(MESSAGE_ID_PROPERTY, id);
+  await call(properties, "saveAsync");
+}
+
+export async function rememberedMessageId(Office) {
+  const properties = await call(Office.context.mailbox.item, "loadCustomPropertiesAsync");
+  return properties.get(MESSAGE_ID_PROPERTY) || null;
 }
 
 export function removeAttachment(Office, id) {

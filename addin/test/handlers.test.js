@@ -12,15 +12,20 @@ const TEXTS = {
   signed_out: "Sign in first.", no_recipients: "No recipients.", missing_verification: "Missing: {names}.",
   unreachable: "Zegel unreachable.", server_error: "Refused: {message}", blocked: "Blocked: {message}",
   warning_at_send: "Found: {message} Secure is on now.", replace_failed: "Could not replace.",
+  state_failed: "Could not read the settings.", cloud_attachments: "Cloud: {names}.",
 };
 
-/** An Outlook compose item whose async calls succeed and are recorded. */
+/** An Outlook compose item whose async calls succeed (unless told to fail) and are recorded. */
 function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@example.nl"], cc = [],
-  attachments = [], state = null } = {}) {
-  const record = { body, removed: [], headers: {}, notices: {}, sessionData: {}, setBodyCalls: 0 };
+  attachments = [], state = null, bodyType = "html", fail = {} } = {}) {
+  const record = { body, removed: [], added: [], headers: {}, notices: {}, sessionData: {}, setBodyCalls: 0,
+    properties: {} };
   if (state) record.sessionData.zegel = JSON.stringify(state);
   const ok = (callback, value) => callback({ status: "succeeded", value });
+  const failed = (callback) => callback({ status: "failed", error: { message: "Outlook said no", code: 9000 } });
+  const maybe = (name, callback, act) => (fail[name] ? failed(callback) : ok(callback, act()));
   const people = (list) => list.map((emailAddress) => ({ emailAddress, displayName: emailAddress }));
+  const present = () => attachments.filter((a) => !record.removed.includes(a.id));
   const mock = new OfficeMockObject({
     context: {
       displayLanguage: "nl-NL",
@@ -29,19 +34,26 @@ function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@examp
           subject: { getAsync: (cb) => ok(cb, subject) },
           body: {
             getAsync: (_type, cb) => ok(cb, record.body),
-            setAsync: (value, _options, cb) => { record.body = value; record.setBodyCalls++; ok(cb); },
+            getTypeAsync: (cb) => ok(cb, bodyType),
+            setAsync: (value, _options, cb) => maybe("body.setAsync", cb, () => { record.body = value; record.setBodyCalls++; }),
           },
           to: { getAsync: (cb) => ok(cb, people(to)) },
           cc: { getAsync: (cb) => ok(cb, people(cc)) },
           bcc: { getAsync: (cb) => ok(cb, []) },
-          getAttachmentsAsync: (cb) => ok(cb, attachments.filter((a) => !record.removed.includes(a.id))),
+          getAttachmentsAsync: (cb) => ok(cb, present()),
           getAttachmentContentAsync: (id, cb) => ok(cb, { format: "base64", content: attachments.find((a) => a.id === id).content }),
-          removeAttachmentAsync: (id, cb) => { record.removed.push(id); ok(cb); },
+          removeAttachmentAsync: (id, cb) => maybe("removeAttachmentAsync", cb, () => record.removed.push(id)),
+          addFileAttachmentFromBase64Async: (content, name, cb) => ok(cb, record.added.push({ name, content })),
           internetHeaders: { setAsync: (headers, cb) => { Object.assign(record.headers, headers); ok(cb); } },
+          loadCustomPropertiesAsync: (cb) => ok(cb, {
+            get: (key) => record.properties[key],
+            set: (key, value) => { record.properties[key] = value; },
+            saveAsync: (callback) => ok(callback),
+          }),
           sessionData: {
-            getAsync: (key, cb) => (key in record.sessionData ? ok(cb, record.sessionData[key])
-              : cb({ status: "failed", error: { message: "not found" } })),
-            setAsync: (key, value, cb) => { record.sessionData[key] = value; ok(cb); },
+            getAllAsync: (cb) => maybe("sessionData.getAllAsync", cb, () => ({ ...record.sessionData })),
+            setAsync: (key, value, cb) => maybe("sessionData.setAsync", cb, () => { record.sessionData[key] = value; }),
+            removeAsync: (key, cb) => { delete record.sessionData[key]; ok(cb); },
           },
           notificationMessages: {
             replaceAsync: (key, details, cb) => { record.notices[key] = details; ok(cb); },
@@ -50,7 +62,7 @@ function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@examp
         },
       },
     },
-    CoercionType: { Html: "html" },
+    CoercionType: { Html: "html", Text: "text" },
     MailboxEnums: { ItemNotificationMessageType: { InsightMessage: "insightMessage", ErrorMessage: "errorMessage" },
       ActionType: { ShowTaskPane: "showTaskPane" } },
   }, "outlook");
@@ -113,6 +125,7 @@ test("secure send: stored in Zegel, body becomes the placeholder, attachments re
   assert.equal(outlookItem.record.body, "<p>Open the secure message: https://zegel.test/r/x</p>");
   assert.deepEqual(outlookItem.record.removed, ["att1"]);
   assert.deepEqual(outlookItem.record.headers, { "x-zegel-message-id": "msg42" });
+  assert.equal(outlookItem.record.properties.zegelMessageId, "msg42"); // for the read pane in Sent Items
   // The agreed password does not stay in the item after it was sent.
   assert.deepEqual(outlookItem.state().recipients, {});
 });
@@ -153,7 +166,9 @@ test("server down while secure is on: blocked, nothing changed in the item", asy
     fetch: async () => { throw new TypeError("fetch failed"); } });
   const e = event();
   await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
-  assert.deepEqual(e.calls, [{ allowEvent: false, errorMessage: "Zegel unreachable." }]);
+  assert.equal(e.calls.length, 1);
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Zegel unreachable.");
   assert.equal(outlookItem.record.body, "<p>geheim</p>");
   assert.deepEqual(outlookItem.record.headers, {});
 });
@@ -203,8 +218,10 @@ test("a non-secure send without findings passes untouched", async () => {
   const e = event();
   await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
   assert.deepEqual(e.calls, [{ allowEvent: true }]);
-  assert.deepEqual(requests.map((r) => r.path), ["/dlp/scan"]);
-  assert.deepEqual(requests[0].body.files, [{ name: "rooster.txt", content: "aGFsbG8=" }]);
+  // Text and the item's attachments are scanned apart (the attachments only when they change).
+  assert.deepEqual(requests.map((r) => r.path), ["/dlp/scan", "/dlp/scan"]);
+  assert.equal(requests[0].body.body_html, "<p>Tot morgen!</p>");
+  assert.deepEqual(requests[1].body.files, [{ name: "rooster.txt", content: "aGFsbG8=" }]);
   assert.equal(outlookItem.record.body, "<p>Tot morgen!</p>");
   assert.deepEqual(outlookItem.record.removed, []);
   assert.deepEqual(outlookItem.record.headers, {});
@@ -239,7 +256,7 @@ test("the early scan shows a warning as an Insight message with a button, and tu
   const state = outlookItem.state();
   assert.equal(state.secure, true);
   assert.equal(state.recipients["otto@example.nl"].method, "none");
-  assert.ok(state.scan.key);
+  assert.ok(state.scan.textKey && state.scan.filesKey);
 });
 
 test("notices are cut to Outlook's 150 characters", async () => {
@@ -252,4 +269,118 @@ test("notices are cut to Outlook's 150 characters", async () => {
   });
   await handlers.onNewMessageCompose({ Office: outlookItem.Office, api, texts: TEXTS }, event());
   assert.equal(outlookItem.record.notices["zegel-dlp"].message.length, 150);
+});
+
+
+const SENT = async () => [201, { id: "msg7", conversation_id: "c7", link: "https://zegel.test/r/y", recipients: [],
+  placeholder_html: "<p>Link: https://zegel.test/r/y</p>", placeholder_text: "Link: https://zegel.test/r/y" }];
+
+test("a plain-text item gets the text placeholder", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE, bodyType: "text",
+    body: "geheim" });
+  const { api } = server({ "POST /messages/outlook": SENT });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
+  assert.equal(outlookItem.record.body, "Link: https://zegel.test/r/y");
+});
+
+test("when Outlook fails half-way through the swap, the item is put back and the stored message deleted", async () => {
+  const attachments = [{ id: "att1", name: "brief.txt", size: 5, contentType: "text/plain", content: "aGFsbG8=" },
+    { id: "att2", name: "foto.jpg", size: 5, contentType: "image/jpeg", content: "/9j/4A==" }];
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE, body: "<p>geheim</p>",
+    attachments });
+  let removals = 0;
+  const original = outlookItem.Office.context.mailbox.item.removeAttachmentAsync;
+  outlookItem.Office.context.mailbox.item.removeAttachmentAsync = (id, cb) => (++removals === 2
+    ? cb({ status: "failed", error: { message: "busy" } }) : original(id, cb));
+  const { api, requests } = server({ "POST /messages/outlook": SENT, "DELETE /messages/msg7": async () => [204, null] });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: false, errorMessage: "Could not replace." }]);
+  assert.equal(outlookItem.record.body, "<p>geheim</p>");
+  assert.deepEqual(outlookItem.record.added, [{ name: "brief.txt", content: "aGFsbG8=" }]); // the one removed
+  assert.ok(requests.some((r) => r.method === "DELETE" && r.path === "/messages/msg7"));
+  // The recipients' settings stay, so the user can simply send again.
+  assert.ok(outlookItem.state().recipients["petra@example.nl"].password);
+});
+
+test("secure send with a cloud attachment is blocked: a shared link cannot go through Zegel", async () => {
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE,
+    attachments: [{ id: "c1", name: "Dossier.docx", size: 0, attachmentType: "cloud" }] });
+  const { api, requests } = server({ "POST /messages/outlook": SENT });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls[0].errorMessage, "Cloud: Dossier.docx.");
+  assert.equal(requests.filter((r) => r.path === "/messages/outlook").length, 0);
+});
+
+test("when the item's state cannot be read, a signed-in user's send is blocked, not sent unchecked", async () => {
+  const outlookItem = outlook({ body: "<p>BSN 111222333</p>", fail: { "sessionData.getAllAsync": true } });
+  const { api } = server({ "POST /dlp/scan": CLEAN_SCAN });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: false, errorMessage: "Could not read the settings." }]);
+});
+
+test("the send completes even when Outlook refuses to store the state", async () => {
+  const outlookItem = outlook({ body: "<p>bsn 111222333</p>", fail: { "sessionData.setAsync": true } });
+  const { api } = server({
+    "POST /dlp/scan": async () => [200, { secure_required: true, blocked: false, findings: [{ rule: "r1", level: "warning",
+      location: "body", detector: "bsn", excerpt: "1112…", message: "BSN in het bericht." }] }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls.length, 1);
+  assert.equal(e.calls[0].errorMessage, "Found: BSN in het bericht. Secure is on now.");
+});
+
+test("a user who turned secure sending off after the warning may send without Zegel", async () => {
+  const outlookItem = outlook({ body: "<p>bsn 111222333</p>", state: { secure: false, warned: true } });
+  const { api } = server({
+    "POST /dlp/scan": async () => [200, { secure_required: true, blocked: false, findings: [{ rule: "r1", level: "warning",
+      location: "body", detector: "bsn", excerpt: "1112…", message: "BSN in het bericht." }] }],
+  });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
+  assert.equal(outlookItem.state().secure, false);
+});
+
+test("a change the pane made while a handler scanned is not overwritten", async () => {
+  const outlookItem = outlook({ body: "<p>Hallo</p>", state: { secure: false } });
+  let release;
+  const gate = new Promise((resolve) => { release = resolve; });
+  const { api } = server({
+    "POST /recipients/check": async (body) => [200, { org_default: "none", recipients: body.recipients.map((r) => ({
+      email: r.email, has_account: false, default: null, problem: null, phone: null })) }],
+    "POST /dlp/scan": async () => { await gate; return CLEAN_SCAN(); },
+  });
+  const e = event();
+  const running = handlers.onRecipientsChanged({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  await new Promise((resolve) => setTimeout(resolve, 10));
+  // Meanwhile the user switches secure sending on and finishes an upload in the pane.
+  const now = outlookItem.state();
+  outlookItem.record.sessionData.zegel = JSON.stringify({ ...now, secure: true, uploads: [{ id: "u9", name: "x", size: 1 }] });
+  release();
+  await running;
+  assert.equal(outlookItem.state().secure, true);
+  assert.deepEqual(outlookItem.state().uploads, [{ id: "u9", name: "x", size: 1 }]);
+  assert.equal(e.calls.length, 1);
+});
+
+test("the pane and a handler refreshing at once: the one that lost uses the winner's tokens", async () => {
+  let saved = { access_token: "old", refresh_token: "r1", expires_at: Date.now() - 1000 };
+  const store = { get: async () => saved, set: async (t) => { saved = t; }, clear: async () => { saved = null; } };
+  const fetch = async (url) => {
+    if (url.endsWith("/auth/refresh")) {
+      // The other runtime refreshed first: r1 is spent, and the store already holds the new pair.
+      saved = { access_token: "new", refresh_token: "r2", expires_at: Date.now() + 3600e3 };
+      return new Response(JSON.stringify({ error: { code: "invalid_token", message: "spent" } }), { status: 401 });
+    }
+    return new Response(JSON.stringify({ ok: true }), { status: 200 });
+  };
+  const api = new ZegelApi({ base: "https://zegel.test", fetch, store });
+  assert.equal(await api.accessToken(), "new");
+  assert.equal(saved.refresh_token, "r2"); // not signed out
 });

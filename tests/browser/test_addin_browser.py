@@ -144,10 +144,13 @@ def test_secure_send_from_outlook_then_read_status_in_the_read_pane(browser, liv
     expect(x.get_by_role("link", name="verwijsbrief.txt")).to_be_visible()
     x_context.close()
 
-    # Read mode: the sender opens the sent placeholder; the pane shows the conversation and who read it.
+    assert item["properties"] == {"zegelMessageId": message_id}  # kept with the item for Sent Items
+
+    # Read mode: the sender opens the placeholder in Sent Items, where Outlook shows add-ins no internet
+    # headers; the pane finds the message by the id kept with the item and shows who read it.
     read_page, read_pane = open_outlook(context, base_url, item={
         "subject": "Uitslag onderzoek", "body": item["body"], "to": [x_addr], "cc": [y_addr],
-        "headers": {"x-zegel-message-id": message_id}}, pane="/addin/taskpane.html?mode=read")
+        "properties": item["properties"]}, pane="/addin/taskpane.html?mode=read")
     card = read_pane.locator(f'article[data-message="{message_id}"]')
     expect(card).to_contain_text("Uw burgerservicenummer is 111222333.")
     expect(card.locator(f'tr[data-recipient="{x_addr}"]')).to_contain_text("Gelezen")
@@ -233,4 +236,26 @@ def test_a_finding_in_an_outlook_attachment_can_remove_that_attachment(browser, 
     page.wait_for_function("() => harness.item.attachments.length === 0")
     assert any(c["name"] == "removeAttachmentAsync" and c["args"] == ["att-9"] for c in page.evaluate("harness.calls"))
     expect(pane.locator("#findings")).to_be_hidden()
+    context.close()
+
+
+def test_the_read_pane_finds_a_placeholder_by_its_link(browser, live_server, live_user):
+    """An item without the header or the kept id (forwarded, or headers stripped on the way): the
+    pane looks the message up by the link in the body; a stranger's e-mail is "not a Zegel message"."""
+    app, base_url = live_server
+    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="nl-NL")
+    page, pane = open_outlook(context, base_url, item={"subject": "Afspraak", "body": "<p>Tot dinsdag</p>",
+                                                         "to": ["iemand@example.nl"]})
+    sign_in(pane, base_url, live_user, remember=False)
+    pane.get_by_role("switch", name="Veilig versturen").check()
+    pane.get_by_label("Ontvangerscontrole voor iemand@example.nl").select_option(label="Geen")
+    expect(pane.get_by_label("Ontvangerscontrole voor iemand@example.nl")).to_have_value("none")
+    assert page.evaluate("harness.fire('onMessageSendHandler')") == {"allowEvent": True}
+    placeholder = page.evaluate("harness.item.body")
+    read_page, read_pane = open_outlook(context, base_url, item={"subject": "Afspraak", "body": placeholder},
+                                        pane="/addin/taskpane.html?mode=read")
+    expect(read_pane.locator("article.message")).to_contain_text("Tot dinsdag")
+    other_page, other_pane = open_outlook(context, base_url, item={"subject": "Nieuwsbrief", "body": "<p>Hallo</p>"},
+                                          pane="/addin/taskpane.html?mode=read")
+    expect(other_pane.get_by_text("Deze e-mail is geen Zegel-bericht.")).to_be_visible()
     context.close()

@@ -48,3 +48,21 @@ def test_passwords_of_the_wrong_shape_are_refused(client, api, token, passwords)
 def test_without_reply_to_the_recipients_are_required(client, api, token):
     resp = call(client, api, "POST", "/messages", {"subject": "x", "body_text": "y"}, token=token, expect=400)
     assert resp.get_json()["error"]["code"] == "invalid_field"
+
+
+@pytest.mark.database
+def test_the_read_pane_finds_a_message_by_its_link_and_only_its_readers_do(client, api, token, worker, make_user):
+    from tests.uploads.conftest import bearer_for
+    make_user("cees@demo.test", "+31612345673", name="Cees")
+    sent = call(client, api, "POST", "/messages/outlook", {"subject": "Uitslag", "body_html": "<p>x</p>", "recipients": [
+        {"email": "yara@ontvanger.nl", "verification": {"method": "none"}}]}, token=token, expect=201).get_json()
+    found = call(client, api, "POST", "/messages/lookup", {"link": sent["link"] + "?utm=x"}, token=token,
+                 expect=200).get_json()
+    assert found["id"] == sent["id"]
+    for link in ("https://zegel.example/r/" + "A" * 43, "not a link", sent["link"][:-5]):
+        call(client, api, "POST", "/messages/lookup", {"link": link}, token=token, expect=404)
+    call(client, api, "POST", "/messages/lookup", {"link": 7}, token=token, expect=400)
+    # Somebody else with the link is no reader: the link itself gives no access through the API.
+    cees = bearer_for(client, worker, "cees@demo.test", "+31612345673")
+    assert client.post("/api/v1/messages/lookup", json={"link": sent["link"]}, headers=cees).status_code == 404
+    call(client, api, "POST", "/messages/lookup", {"link": sent["link"]}, expect=401)

@@ -27,6 +27,9 @@ HANDLER = {
     "blocked": _l("This message may not be sent without Zegel: {message} Turn on secure sending."),
     "warning_at_send": _l("Sensitive content found: {message} Secure sending is now on; check the message and "
                           "send again."),
+    "state_failed": _l("Zegel could not read this message's settings, so it was not sent. Try again."),
+    "cloud_attachments": _l("Shared links from OneDrive or SharePoint cannot be sent securely: {names}. Remove them "
+                            "and add the files with Add attachments in the Zegel pane."),
     "replace_failed": _l("Outlook could not replace the message by the secure link, so it was not sent. "
                          "Try again."),
 }

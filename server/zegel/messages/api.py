@@ -165,6 +165,19 @@ def get(message_id: str):
     return jsonify(message_json(service.view_message(message, g.api_user.id)))
 
 
+@bp.post("/messages/lookup")
+@bearer_required
+@limiter.limit("60 per minute")
+def lookup():
+    """The message behind a Zegel link in an e-mail (the read pane's fallback when Outlook hides the
+    x-zegel-message-id header); 404 for a link that is unknown or not the caller's."""
+    data = request.get_json(silent=True)
+    if not isinstance(data, dict) or not isinstance(data.get("link"), str):
+        raise wrong_type("link")
+    message = service.message_by_link(db.session, g.api_user, data["link"])
+    return jsonify(message_json(service.view_message(message, g.api_user.id)))
+
+
 @bp.get("/conversations")
 @bearer_required
 def conversations():

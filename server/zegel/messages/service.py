@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import os
+import re
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
@@ -394,6 +395,22 @@ def get_conversation(session: Session, user: User, conversation_id: str) -> Conv
 
 def get_message(session: Session, user: User, message_id: str) -> Message:
     message = session.get(Message, message_id) if message_id else None
+    if message is None or not can_read(session, user, message):
+        raise AppError("not_found", _l("This message does not exist or is not yours."), 404)
+    return message
+
+
+def message_by_link(session: Session, user: User, link: str) -> Message:
+    """The message a Zegel link (message-level or personal) points at, for a user who may read it:
+    how the read pane finds the message of a placeholder when Outlook shows it no header."""
+    match = re.search(r"/r/([A-Za-z0-9_-]{16,128})(?:[/?#]|$)", link or "")
+    digest = token_hash(match.group(1)) if match else None
+    message = None
+    if digest:
+        message = session.scalar(select(Message).where(Message.link_hash == digest))
+        if message is None:
+            recipient = session.scalar(select(Recipient).where(Recipient.link_hash == digest))
+            message = recipient.message if recipient is not None else None
     if message is None or not can_read(session, user, message):
         raise AppError("not_found", _l("This message does not exist or is not yours."), 404)
     return message

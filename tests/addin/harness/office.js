@@ -25,6 +25,7 @@
     subject: { getAsync() { answer("subject.getAsync", arguments, item.subject); } },
     body: {
       getAsync() { answer("body.getAsync", arguments, item.body); },
+      getTypeAsync() { answer("body.getTypeAsync", arguments, item.bodyType || "html"); },
       setAsync(value) { item.body = value; answer("body.setAsync", arguments); host.render(); },
     },
     to: recipients("to"), cc: recipients("cc"), bcc: recipients("bcc"),
@@ -35,6 +36,22 @@
       const found = item.attachments.find((a) => a.id === id);
       if (!found) return failed("getAttachmentContentAsync", arguments, "no such attachment");
       answer("getAttachmentContentAsync", arguments, { format: "base64", content: found.content });
+    },
+    addFileAttachmentFromBase64Async(content, name) {
+      const id = `added-${item.attachments.length + 1}`;
+      item.attachments.push({ id, name, size: atob(content).length, contentType: "application/octet-stream",
+        attachmentType: "file", content });
+      answer("addFileAttachmentFromBase64Async", arguments, id);
+      host.render();
+    },
+    loadCustomPropertiesAsync() {
+      const properties = {
+        get: (key) => item.properties[key],
+        set: (key, value) => { item.properties[key] = value; },
+        remove: (key) => { delete item.properties[key]; },
+        saveAsync() { answer("customProperties.saveAsync", arguments); },
+      };
+      answer("loadCustomPropertiesAsync", arguments, properties);
     },
     removeAttachmentAsync(id) {
       item.attachments = item.attachments.filter((a) => a.id !== id);
@@ -49,11 +66,9 @@
         Object.entries(item.headers).map(([k, v]) => `${k}: ${v}`).join("\r\n"));
     },
     sessionData: {
-      getAsync(key) {
-        if (key in item.sessionData) answer("sessionData.getAsync", arguments, item.sessionData[key]);
-        else failed("sessionData.getAsync", arguments, "not found");
-      },
+      getAllAsync() { answer("sessionData.getAllAsync", arguments, { ...item.sessionData }); },
       setAsync(key, value) { item.sessionData[key] = value; answer("sessionData.setAsync", arguments); },
+      removeAsync(key) { delete item.sessionData[key]; answer("sessionData.removeAsync", arguments); },
     },
     notificationMessages: {
       replaceAsync(key, details) { item.notices[key] = details; answer("notificationMessages.replaceAsync", arguments); host.render(); },
