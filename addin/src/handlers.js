@@ -96,9 +96,13 @@ async function report(deps, result, turnedOn) {
   await showNotice(Office, text, { openPane: texts.open_pane });
 }
 
-async function scanAndReport(deps, event) {
+async function scanAndReport(deps, event, { nudge = false } = {}) {
   try {
-    if (!(await deps.api.signedIn())) return;
+    if (!(await deps.api.signedIn())) {
+      // Without a login the organisation's rules cannot be asked: say so once, when a message is started.
+      if (nudge) await showNotice(deps.Office, deps.texts.sign_in_hint, { openPane: deps.texts.open_pane });
+      return;
+    }
     await syncRecipients(deps);
     const result = await scan(deps, await loadState(deps.Office));
     await report(deps, result, await applyScan(deps.Office, result));
@@ -170,7 +174,7 @@ function finisher(event) {
 }
 
 export async function onNewMessageCompose(deps, event) {
-  return scanAndReport(deps, event);
+  return scanAndReport(deps, event, { nudge: true });
 }
 
 export async function onRecipientsChanged(deps, event) {

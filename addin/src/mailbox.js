@@ -32,13 +32,19 @@ async function saveState(Office, state) {
   await call(Office.context.mailbox.item.sessionData, "setAsync", STATE_KEY, JSON.stringify(state));
 }
 
-/** Change the state: read, change and write with nothing awaited in between, so a change made
- *  meanwhile by the pane or another handler is not overwritten by an old copy. */
-export async function updateState(Office, change) {
-  const state = await loadState(Office);
-  const result = change(state);
-  await saveState(Office, state);
-  return result === undefined ? state : result;
+let updates = Promise.resolve();
+
+/** Change the state: read, change, write. Changes from this runtime run one after the other (two at
+ *  once would each write back the other's old copy); the other runtime's are read fresh each time. */
+export function updateState(Office, change) {
+  const run = updates.then(async () => {
+    const state = await loadState(Office);
+    const result = change(state);
+    await saveState(Office, state);
+    return result === undefined ? state : result;
+  });
+  updates = run.catch(() => undefined);
+  return run;
 }
 
 export function normaliseState(value) {

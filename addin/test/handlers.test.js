@@ -9,7 +9,7 @@ import * as handlers from "../src/handlers.js";
 
 const TEXTS = {
   open_pane: "Open Zegel", secure_turned_on: "Secure on: {message}", more_findings: "{message} (+{n})",
-  signed_out: "Sign in first.", no_recipients: "No recipients.", missing_verification: "Missing: {names}.",
+  signed_out: "Sign in first.", sign_in_hint: "Sign in to Zegel.", no_recipients: "No recipients.", missing_verification: "Missing: {names}.",
   unreachable: "Zegel unreachable.", server_error: "Refused: {message}", blocked: "Blocked: {message}",
   warning_at_send: "Found: {message} Secure is on now.", replace_failed: "Could not replace.",
   state_failed: "Could not read the settings.", cloud_attachments: "Cloud: {names}.",
@@ -383,4 +383,27 @@ test("the pane and a handler refreshing at once: the one that lost uses the winn
   const api = new ZegelApi({ base: "https://zegel.test", fetch, store });
   assert.equal(await api.accessToken(), "new");
   assert.equal(saved.refresh_token, "r2"); // not signed out
+});
+
+
+test("a new message of a user who is not signed in gets a notice to sign in, and nothing is scanned", async () => {
+  const outlookItem = outlook({ body: "<p>BSN 111222333</p>" });
+  const { api, requests } = server({}, { signedIn: false });
+  const e = event();
+  await handlers.onNewMessageCompose({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls.length, 1);
+  assert.equal(outlookItem.record.notices["zegel-dlp"].message, "Sign in to Zegel.");
+  assert.equal(outlookItem.record.notices["zegel-dlp"].actions[0].actionType, "showTaskPane");
+  assert.equal(requests.length, 0);
+});
+
+test("two changes at once in one runtime both stay (the switch and a recipient's method)", async () => {
+  const { updateState } = await import("../src/mailbox.js");
+  const outlookItem = outlook({ state: { secure: false, recipients: { "otto@example.nl": { method: "sms" } } } });
+  await Promise.all([
+    updateState(outlookItem.Office, (s) => { s.secure = true; }),
+    updateState(outlookItem.Office, (s) => { s.recipients["otto@example.nl"].method = "none"; }),
+  ]);
+  assert.equal(outlookItem.state().secure, true);
+  assert.equal(outlookItem.state().recipients["otto@example.nl"].method, "none");
 });

@@ -48,6 +48,12 @@ LOGIN_WORDS = {
 }
 
 
+def wait_for_state(page, condition: str) -> None:
+    """Wait until the pane has written what the user chose into the item's state (s)."""
+    page.wait_for_function(f"() => {{ const s = JSON.parse(harness.item.sessionData.zegel || '{{}}'); "
+                           f"return Boolean({condition}); }}")
+
+
 def sign_in(pane, base_url: str, user: dict, remember: bool = True, language: str = "nl") -> None:
     email, password, remember_me, log_in, heading, code, verify = LOGIN_WORDS[language]
     before = last_outbox_id(base_url)
@@ -115,6 +121,7 @@ def test_secure_send_from_outlook_then_read_status_in_the_read_pane(browser, liv
     screenshot(page, "addin-harness-compose")
 
     # Send: the handler stores the message in Zegel and Outlook sends the placeholder.
+    wait_for_state(page, f"s.secure && s.uploads.length === 1 && s.recipients['{y_addr}'].password === 'lente-2026'")
     result = page.evaluate("harness.fire('onMessageSendHandler')")
     assert result == {"allowEvent": True}
     item = page.evaluate("harness.item")
@@ -182,7 +189,7 @@ def test_send_is_blocked_when_zegel_cannot_be_reached(browser, live_server, live
     sign_in(pane, base_url, live_user, remember=False)
     pane.get_by_role("switch", name="Veilig versturen").check()
     pane.get_by_label("Ontvangerscontrole voor iemand@example.nl").select_option(label="Geen")
-    expect(pane.get_by_label("Ontvangerscontrole voor iemand@example.nl")).to_have_value("none")
+    wait_for_state(page, "s.secure && s.recipients['iemand@example.nl'].method === 'none'")
     # The network goes away between composing and sending.
     context.route(f"{base_url}/api/v1/**", lambda route: route.abort("connectionrefused"))
     result = page.evaluate("harness.fire('onMessageSendHandler')")
@@ -249,7 +256,7 @@ def test_the_read_pane_finds_a_placeholder_by_its_link(browser, live_server, liv
     sign_in(pane, base_url, live_user, remember=False)
     pane.get_by_role("switch", name="Veilig versturen").check()
     pane.get_by_label("Ontvangerscontrole voor iemand@example.nl").select_option(label="Geen")
-    expect(pane.get_by_label("Ontvangerscontrole voor iemand@example.nl")).to_have_value("none")
+    wait_for_state(page, "s.secure && s.recipients['iemand@example.nl'].method === 'none'")
     assert page.evaluate("harness.fire('onMessageSendHandler')") == {"allowEvent": True}
     placeholder = page.evaluate("harness.item.body")
     read_page, read_pane = open_outlook(context, base_url, item={"subject": "Afspraak", "body": placeholder},

@@ -19,6 +19,8 @@ HANDLER = {
     "secure_turned_on": _l("Secure sending is now on: {message}"),
     "more_findings": _l("{message} (+{n} more)"),
     "signed_out": _l("Sign in to Zegel to send this message securely."),
+    "sign_in_hint": _l("Zegel: sign in once to send securely and to have this message checked for sensitive "
+                       "content."),
     "no_recipients": _l("Add at least one recipient."),
     "missing_verification": _l("Choose a recipient verification for: {names}."),
     "unreachable": _l("Zegel cannot be reached, so the message was not sent: nothing leaves unprotected. "
