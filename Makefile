@@ -71,11 +71,12 @@ browser:
 	fi
 
 test: $(VENV)/.installed-test translations assets browser
+	$(BIN)/ruff check --quiet server tests bench
 	npm test --silent
 	$(BIN)/python -m pytest -n 2 $(PYTEST_ARGS)
 
 lint: $(VENV)/.installed-test
-	$(BIN)/python -m ruff check server tests
+	$(BIN)/ruff check server tests bench
 
 clean:
 	rm -rf $(VENV) var .pytest_cache node_modules $(VENDOR) $(ADDIN_BUILD)

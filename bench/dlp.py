@@ -36,7 +36,7 @@ import time
 import unicodedata
 from collections import Counter, defaultdict
 from dataclasses import dataclass, field
-from functools import lru_cache
+from functools import cache
 
 KEYWORD_WINDOW = 300  # a BSN with (part of) a keyword within this many characters is high confidence
 PRESIDIO_HIGH = 0.6  # a Presidio BSN score at or above this one had a context word (0.3 + 0.35)
@@ -48,7 +48,7 @@ PDF_BYTES = 2_000_000
 
 # --- Truth for word lists and keywords -----------------------------------------------------------
 
-@lru_cache(maxsize=None)
+@cache
 def _fold_char(char: str) -> str:
     base = "".join(c for c in unicodedata.normalize("NFKD", char) if not unicodedata.combining(c)).lower()
     return base if len(base) == 1 else char.lower()[:1] or char
@@ -109,9 +109,9 @@ class Numbers:
     """Numbers for the corpus, valid and invalid by python-stdnum's and phonenumbers' rules."""
 
     def __init__(self, rng: random.Random):
+        import phonenumbers
         from stdnum import iban
         from stdnum.nl import bsn
-        import phonenumbers
         self.rng, self.iban, self.bsn, self.phonenumbers = rng, iban, bsn, phonenumbers
 
     def digits(self, count: int) -> str:
@@ -158,7 +158,7 @@ class Numbers:
             return self.rng.choice(NL_BANKS) + self.digits(10)
         if country == "BE":
             first = self.rng.choice(BE_BANKS) + self.digits(7)
-            return first + "%02d" % (int(first) % 97 or 97)
+            return first + f"{int(first) % 97 or 97:02d}"
         if country == "DE":
             return self.digits(18)
         if country == "FR":
@@ -339,6 +339,7 @@ class CorpusGenerator:
 
     def __init__(self, seed: int):
         from faker import Faker
+
         from zegel.dlp import detectors, wordlists
         self.rng = random.Random(seed)
         self.numbers = Numbers(self.rng)
@@ -556,7 +557,7 @@ def evaluate(documents: list[Document], findings: list[list[Found]], entity: str
     truth_test = truth_test or (lambda label: label.entity == entity)
     found_test = found_test or (lambda found: found.entity == entity)
     counts = Counts()
-    for document, found_list in zip(documents, findings):
+    for document, found_list in zip(documents, findings, strict=True):
         truth = [label for label in document.labels if truth_test(label)]
         found = [f for f in found_list if found_test(f)]
         counts.truth += len(truth)
@@ -587,7 +588,7 @@ def is_elfproef_failing(label: Label) -> bool:
 def high_on_labels(documents: list[Document], findings: list[list[Found]], test) -> int:
     """High-confidence BSN findings that overlap a label for which ``test`` holds."""
     count = 0
-    for document, found_list in zip(documents, findings):
+    for document, found_list in zip(documents, findings, strict=True):
         for f in found_list:
             if f.entity == "bsn" and f.high and any(
                     test(label) and overlaps(f.start, f.end, label.start, label.end) for label in document.labels):
@@ -668,6 +669,7 @@ def presidio_analyzer(model_dir: str):
     from presidio_analyzer.nlp_engine import NlpEngineProvider
     from presidio_analyzer.predefined_recognizers import IbanRecognizer
     from stdnum.nl import bsn as std_bsn
+
     from zegel.dlp import detectors, wordlists
 
     logging.getLogger("presidio-analyzer").setLevel(logging.ERROR)
@@ -854,7 +856,8 @@ def time_product_scans(body: str, pdf: bytes, runs: int) -> dict:
     import flask
     import flask_babel
 
-    from zegel.dlp import rules as rules_mod, service, wordlists
+    from zegel.dlp import rules as rules_mod
+    from zegel.dlp import service, wordlists
     rules = [rules_mod.Rule(str(i), r["name"], r["detector"], r["level"], r["min_confidence"],
                             frozenset(r["locations"].split(","))) for i, r in enumerate(rules_mod.DEFAULT_RULES)]
     lists = {name: wordlists.shipped(name) for name in wordlists.SHIPPED}
@@ -901,7 +904,7 @@ def other_detectors(documents: list[Document], findings: list[list[Found]]) -> t
     of these, so every one is a false positive. Counted by detector and what they overlapped, with
     one example each."""
     counts, examples = Counter(), {}
-    for document, found in zip(documents, findings):
+    for document, found in zip(documents, findings, strict=True):
         for f in found:
             if f.entity in SCORED:
                 continue

@@ -187,7 +187,7 @@ def main() -> None:
         # this shared machine hits both sides; the medians are compared.
         times = {"base_up": [], "zegel_up": [], "base_down": [], "zegel_down": []}
         download_url = None
-        for round_ in range(args.repeat):
+        for _round in range(args.repeat):
             times["base_up"].append(timed(base_upload))
             times["zegel_up"].append(timed(zegel_upload))
             if download_url is None:
@@ -200,7 +200,8 @@ def main() -> None:
                 requests.delete(uploads[-1], headers=auth).raise_for_status()
             times["base_down"].append(timed(lambda: drain(requests.get(f"{burl}/blob", stream=True))))
             got = {}
-            times["zegel_down"].append(timed(lambda: got.update(n=drain(web.get(download_url, stream=True)))))
+            times["zegel_down"].append(timed(
+                lambda got=got, url=download_url: got.update(n=drain(web.get(url, stream=True)))))
             assert got["n"] == args.size, got
         sampler.stop.set()
         sampler.join()

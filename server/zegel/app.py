@@ -107,9 +107,9 @@ def _select_locale() -> str:
 
 def _register_blueprints(app: Flask, config: Config) -> None:
     from zegel.accounts import api as accounts_api
+    from zegel.accounts import views as accounts_views
     from zegel.addin import admin as addin_admin
     from zegel.addin import views as addin_views
-    from zegel.accounts import views as accounts_views
     from zegel.api import views as api_views
     from zegel.dlp import api as dlp_api
     from zegel.dlp import views as dlp_views

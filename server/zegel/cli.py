@@ -154,7 +154,8 @@ def demo():
     from sqlalchemy import select
 
     from zegel.accounts.models import Organisation
-    from zegel.accounts.service import create_organisation, create_user as create, find_user_by_email
+    from zegel.accounts.service import create_organisation, find_user_by_email
+    from zegel.accounts.service import create_user as create
 
     def work(session):
         org = session.scalar(select(Organisation).where(Organisation.name == "Demo")) \
@@ -164,7 +165,7 @@ def demo():
                 create(session, org, name=name, email=email, phone=phone, password=DEMO_PASSWORD, role=role)
 
     _run(work)
-    click.echo("Demo organisation ready. Log in with any of these (password %s):" % DEMO_PASSWORD)
+    click.echo(f"Demo organisation ready. Log in with any of these (password {DEMO_PASSWORD}):")
     for email, name, phone, role in DEMO_USERS:
         click.echo(f"  {email:<18} {role:<5}  {name} ({phone})")
 
@@ -289,7 +290,7 @@ def _check_certificate(cert: Path, key: Path) -> tuple[Path, Path]:
         context.load_cert_chain(str(cert), str(key), password=b"")
     except ssl.SSLError:
         raise click.ClickException(f"--key {key} does not belong to the certificate in --cert {cert}") from None
-    if certs[0].not_valid_after_utc < dt.datetime.now(dt.timezone.utc):
+    if certs[0].not_valid_after_utc < dt.datetime.now(dt.UTC):
         click.echo(f"warning: the certificate in {cert} expired on {certs[0].not_valid_after_utc:%Y-%m-%d}; "
                    "Outlook and browsers will refuse it", err=True)
     return cert, key
@@ -375,9 +376,8 @@ def keys_rewrap():
 @click.argument("kek_id", type=int)
 def keys_retire(kek_id):
     """Remove an old KEK from the key ring once nothing is wrapped under it."""
-    from zegel.messages.keys import usage
-
     from zegel.crypto.keyring import exclusive
+    from zegel.messages.keys import usage
 
     with exclusive(_config().keyring_path):
         ring = _load_keyring()

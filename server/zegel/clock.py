@@ -1,6 +1,6 @@
 """The one place that tells the time, so tests can freeze it."""
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 
 
 def utcnow() -> datetime:
-    return datetime.now(timezone.utc)
+    return datetime.now(UTC)

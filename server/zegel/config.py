@@ -163,7 +163,7 @@ class Config:
         return parts.netloc, f"{prefix}/" if prefix else ""
 
     @classmethod
-    def from_env(cls, env: dict | None = None, **overrides) -> "Config":
+    def from_env(cls, env: dict | None = None, **overrides) -> Config:
         """Build and validate a configuration; ``overrides`` win over ``env``."""
         env = dict(os.environ if env is None else env)
         var_dir = Path(env.get("ZEGEL_VAR_DIR") or "var").resolve()

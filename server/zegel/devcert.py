@@ -66,7 +66,7 @@ def ensure(directory: Path, now: dt.datetime | None = None) -> DevCert:
     """Reuse the CA and server certificate in ``directory`` while they are sound and not about to
     expire; otherwise make what is missing. A new server certificate under the old CA needs no new
     trust; a new CA does (``ca_created``)."""
-    now = now or dt.datetime.now(dt.timezone.utc)
+    now = now or dt.datetime.now(dt.UTC)
     try:
         directory.mkdir(mode=0o700, parents=True, exist_ok=True)
         os.chmod(directory, 0o700)

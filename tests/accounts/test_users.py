@@ -74,7 +74,8 @@ def test_password_change_signs_out_other_browsers(client, new_client, worker, an
     web_login(other, worker)
     web_login(client, worker)
     page = "/account/password"
-    resp = client.post_form(page, {"current": "wrong-current-1", "new": "paars konijn op de fiets", "confirm": "paars konijn op de fiets"})
+    resp = client.post_form(page, {"current": "wrong-current-1", "new": "paars konijn op de fiets",
+                                   "confirm": "paars konijn op de fiets"})
     assert resp.status_code == 400 and "Je huidige wachtwoord is niet juist" in resp.get_data(as_text=True)
     resp = client.post_form(page, {"current": DEMO_PASSWORD, "new": "welkom123", "confirm": "welkom123"})
     assert resp.status_code == 400 and "minstens 10 tekens" in resp.get_data(as_text=True)

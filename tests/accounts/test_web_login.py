@@ -239,7 +239,7 @@ def test_next_parameter_cannot_leave_the_site(client, worker):
 
 def test_sms_sends_per_account_are_capped(client, worker):
     with time_machine.travel(utcnow(), tick=False) as clock:
-        for i in range(10):
+        for _ in range(10):
             clock.shift(timedelta(minutes=2))  # stay under the per-15-minute request limit
             assert client.post_form("/login", {"email": "anna@demo.test", "password": DEMO_PASSWORD}).status_code == 302
         clock.shift(timedelta(minutes=2))

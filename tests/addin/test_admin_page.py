@@ -9,7 +9,7 @@ from tests.conftest import web_login
 from zegel.app import create_app
 from zegel.crypto.keyring import Keyring
 
-O = "{http://schemas.microsoft.com/office/appforoffice/1.1}"
+OFFICE = "{http://schemas.microsoft.com/office/appforoffice/1.1}"
 PAGE, DOWNLOAD = "/admin/addin", "/admin/addin/zegel-outlook-manifest.xml"
 
 
@@ -90,7 +90,7 @@ def test_the_download_is_the_servers_manifest_as_an_attachment(https_client):
     assert resp.status_code == 200 and resp.mimetype == "application/xml"
     assert resp.headers["Content-Disposition"] == 'attachment; filename="zegel-outlook-manifest.xml"'
     root = ElementTree.fromstring(resp.data)
-    assert root.findtext(f"{O}Id") == "0d6a4b2e-3c1f-4e8a-9b7d-5f2e1a3c4b6d"
+    assert root.findtext(f"{OFFICE}Id") == "0d6a4b2e-3c1f-4e8a-9b7d-5f2e1a3c4b6d"
     assert 'SendMode="Block"' in resp.get_data(as_text=True)
     assert "https://zegel.ziekenhuis.example/addin/taskpane.html" in resp.get_data(as_text=True)
 

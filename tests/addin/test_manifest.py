@@ -12,7 +12,7 @@ from defusedxml import ElementTree
 
 ROOT = Path(__file__).resolve().parents[2]
 STATIC = ROOT / "server" / "zegel" / "static"
-O = "{http://schemas.microsoft.com/office/appforoffice/1.1}"
+OFFICE = "{http://schemas.microsoft.com/office/appforoffice/1.1}"
 BT = "{http://schemas.microsoft.com/office/officeappbasictypes/1.0}"
 V10 = "{http://schemas.microsoft.com/office/mailappversionoverrides}"
 V11 = "{http://schemas.microsoft.com/office/mailappversionoverrides/1.1}"
@@ -82,14 +82,14 @@ def test_the_manifest_follows_the_schema_order_and_defines_everything(rendered):
         values = [string.get("DefaultValue")] + [o.get("Value") for o in string.findall(f"{BT}Override")]
         assert all(0 < len(v) <= limit for v in values), string.get("id")
         assert [o.get("Locale") for o in string.findall(f"{BT}Override")] == ["en-US"]  # Dutch default, English too
-    assert len(root.find(f"{O}DisplayName").get("DefaultValue")) <= 125
-    assert len(root.find(f"{O}Description").get("DefaultValue")) <= 250
+    assert len(root.find(f"{OFFICE}DisplayName").get("DefaultValue")) <= 125
+    assert len(root.find(f"{OFFICE}Description").get("DefaultValue")) <= 250
 
 
 def test_every_url_is_https_on_the_configured_host_and_the_icons_exist(rendered):
     root = ElementTree.fromstring(rendered.encode())
     urls = [e.get("DefaultValue") for e in root.iter() if (e.get("DefaultValue") or "").startswith("http")]
-    urls += [e.text for e in root.iter(f"{O}AppDomain")]
+    urls += [e.text for e in root.iter(f"{OFFICE}AppDomain")]
     assert len(urls) > 8
     for url in urls:
         parts = urlsplit(url)

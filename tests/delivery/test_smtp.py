@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import email
 import email.policy
-
 import re
 from datetime import timedelta
 from urllib.parse import urlsplit
@@ -15,8 +14,8 @@ import time_machine
 from sqlalchemy import select
 
 from tests.conftest import outbox_items, web_login
-from tests.smtp_server import REFUSED, SmtpServer
 from tests.messages.helpers import compose
+from tests.smtp_server import REFUSED, SmtpServer
 from zegel.clock import utcnow
 from zegel.delivery.models import DONE, FAILED, PENDING, OutboxJob
 from zegel.messages.models import Recipient

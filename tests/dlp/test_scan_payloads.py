@@ -8,7 +8,7 @@ import io
 from tests.dlp import files
 from tests.uploads.conftest import auth, bearer_for, live  # noqa: F401  (fixtures)
 
-BSN_TEXT = "Burgerservicenummer: 111222333\n".encode()
+BSN_TEXT = b"Burgerservicenummer: 111222333\n"
 
 
 def b64(data: bytes) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+
 import pytest
 import time_machine
 from sqlalchemy import select

@@ -57,7 +57,7 @@ def test_parallel_wrong_codes_are_each_counted(sender, new_client, worker, sessi
     def guess(c, token):
         statuses.append(c.post(f"{link}/verify", data={"csrf_token": token, "secret": wrong}).status_code)
 
-    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens)]
+    threads = [threading.Thread(target=guess, args=pair) for pair in zip(clients, tokens, strict=True)]
     for t in threads:
         t.start()
     for t in threads:

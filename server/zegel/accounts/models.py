@@ -24,7 +24,7 @@ class Organisation(Base):
     # Messages expire this many days after sending (0: never).
     default_expiry_days: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
 
-    users: Mapped[list["User"]] = relationship(back_populates="organisation")
+    users: Mapped[list[User]] = relationship(back_populates="organisation")
 
 
 class User(Base):

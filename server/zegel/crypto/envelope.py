@@ -23,11 +23,11 @@ class WrappedKey:
 
 
 def _dek_aad(owner: str) -> bytes:
-    return f"zegel/owner/{owner}".encode("utf-8")
+    return f"zegel/owner/{owner}".encode()
 
 
 def _field_aad(owner: str, field: str) -> bytes:
-    return f"zegel/content/{owner}/{field}".encode("utf-8")
+    return f"zegel/content/{owner}/{field}".encode()
 
 
 def new_dek() -> bytes:

@@ -12,7 +12,7 @@ import os
 import secrets
 import tempfile
 from dataclasses import dataclass
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 from cryptography.hazmat.primitives import hashes
@@ -70,7 +70,7 @@ class Keyring:
         return hkdf.derive(self._root_key)
 
     @classmethod
-    def load(cls, path: Path) -> "Keyring":
+    def load(cls, path: Path) -> Keyring:
         try:
             raw = json.loads(Path(path).read_text("utf-8"))
             if raw.get("format") != FORMAT:
@@ -138,7 +138,7 @@ class Keyring:
     def rotate(self) -> Kek:
         """Add a new KEK and make it the one new data keys are wrapped with."""
         keks = dict(self.keks)
-        kek = Kek(max(keks) + 1, secrets.token_bytes(32), datetime.now(timezone.utc).isoformat(timespec="seconds"))
+        kek = Kek(max(keks) + 1, secrets.token_bytes(32), datetime.now(UTC).isoformat(timespec="seconds"))
         keks[kek.id] = kek
         self._state = (keks, kek.id)
         return kek
@@ -159,7 +159,7 @@ class Keyring:
             "format": FORMAT,
             "active_kek": 1,
             "keks": [{"id": 1, "key": _b64(secrets.token_bytes(32)),
-                      "created_at": datetime.now(timezone.utc).isoformat(timespec="seconds")}],
+                      "created_at": datetime.now(UTC).isoformat(timespec="seconds")}],
             "root_key": _b64(secrets.token_bytes(32)),
         }
         try:

@@ -22,7 +22,7 @@ def new_code(digits: int = 6) -> str:
 
 def code_hmac(key: bytes, challenge_id: str, code: str) -> str:
     # Six digits are guessable offline, so codes are keyed and bound to their challenge.
-    return hmac.new(key, f"{challenge_id}:{code}".encode("utf-8"), hashlib.sha256).hexdigest()
+    return hmac.new(key, f"{challenge_id}:{code}".encode(), hashlib.sha256).hexdigest()
 
 
 def constant_time_equal(a: str, b: str) -> bool:

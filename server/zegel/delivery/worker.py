@@ -17,8 +17,8 @@ from sqlalchemy import or_, select, update
 from zegel.clock import utcnow
 from zegel.delivery import outbox
 from zegel.delivery.errors import DeliveryError
-from zegel.delivery.models import DONE, FAILED, PENDING, OutboxJob
 from zegel.delivery.mail import mailer_from_config
+from zegel.delivery.models import DONE, FAILED, PENDING, OutboxJob
 from zegel.sms.gateway import gateway_from_config
 
 log = logging.getLogger("zegel.worker")

@@ -10,7 +10,8 @@ from sqlalchemy.orm import Session
 from zegel.accounts.models import User
 from zegel.audit.service import record
 from zegel.clock import utcnow
-from zegel.dlp import rules as rules_mod, service, wordlists
+from zegel.dlp import rules as rules_mod
+from zegel.dlp import service, wordlists
 from zegel.dlp.detectors import DETECTORS
 from zegel.dlp.models import DlpRule, DlpWordList
 from zegel.errors import AppError

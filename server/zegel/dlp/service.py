@@ -16,7 +16,8 @@ from sqlalchemy.orm import Session
 
 from zegel.accounts.models import User
 from zegel.audit.service import record
-from zegel.dlp import detectors, rules as rules_mod, sandbox
+from zegel.dlp import detectors, sandbox
+from zegel.dlp import rules as rules_mod
 from zegel.dlp.extract import kind_of
 from zegel.dlp.wordlists import TermMatcher
 from zegel.errors import AppError

@@ -6,7 +6,8 @@ from flask_babel import gettext as _
 from flask_login import current_user, login_required
 
 from zegel.accounts.forms import PostForm, require_post_form
-from zegel.dlp import admin, rules as rules_mod
+from zegel.dlp import admin
+from zegel.dlp import rules as rules_mod
 from zegel.dlp.api import MAX_SCAN_REQUEST, SCAN_FORM_MEMORY, scan_request
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter

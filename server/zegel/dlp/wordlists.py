@@ -8,7 +8,7 @@ from __future__ import annotations
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import ahocorasick
@@ -73,7 +73,7 @@ def read_list(path: Path) -> list[str]:
     return terms
 
 
-@lru_cache(maxsize=None)
+@cache
 def shipped(name: str) -> tuple[str, ...]:
     return tuple(read_list(SHIPPED_DIR / f"{name}.txt"))
 

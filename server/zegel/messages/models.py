@@ -26,7 +26,7 @@ class Conversation(Base):
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     last_message_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
 
-    messages: Mapped[list["Message"]] = relationship(back_populates="conversation", order_by="Message.created_at")
+    messages: Mapped[list[Message]] = relationship(back_populates="conversation", order_by="Message.created_at")
 
 
 class Message(Base):
@@ -50,9 +50,9 @@ class Message(Base):
 
     conversation: Mapped[Conversation] = relationship(back_populates="messages")
     # Deleting a message deletes its recipients and attachments (the database cascades too).
-    recipients: Mapped[list["Recipient"]] = relationship(back_populates="message", order_by="Recipient.position",
+    recipients: Mapped[list[Recipient]] = relationship(back_populates="message", order_by="Recipient.position",
                                                          cascade="all, delete-orphan", passive_deletes=True)
-    attachments: Mapped[list["Attachment"]] = relationship(back_populates="message", order_by="Attachment.position",
+    attachments: Mapped[list[Attachment]] = relationship(back_populates="message", order_by="Attachment.position",
                                                            cascade="all, delete-orphan", passive_deletes=True)
 
 

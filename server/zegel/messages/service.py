@@ -246,7 +246,8 @@ def new_message(session: Session, conversation: Conversation, *, sender_id: str 
                                    blob_key=blob_key))
         for position, upload in enumerate(uploads, start=len(attachments)):
             # The file stays where the upload put it, under its own data key; the upload is used up.
-            from zegel.uploads.service import blob_key as upload_blob, metadata
+            from zegel.uploads.service import blob_key as upload_blob
+            from zegel.uploads.service import metadata
             meta = metadata(upload)
             name = clean_attachment_path(meta.get("filename") or meta.get("name") or "bestand",
                                          meta.get("relativePath"))
@@ -267,7 +268,8 @@ def _check_dlp(session, sender, subject, body_html, attachments, uploads, recipi
     """The organisation's DLP rules, checked again here: a client cannot skip them. The scan ends
     the (so far read-only) transaction while it reads the files; returns whether uploads were read."""
     from zegel.dlp.admin import scan_file
-    from zegel.dlp.service import Attachment as ScanFile, check_send
+    from zegel.dlp.service import Attachment as ScanFile
+    from zegel.dlp.service import check_send
     files = [ScanFile(_clean_filename(a.name), data=a.data) for a in attachments]
     files += [scan_file(upload) for upload in uploads]
     check_send(session, sender, subject=subject, body_html=body_html, attachments=files, recipients=recipients,

@@ -23,8 +23,15 @@ from zegel.errors import AppError
 from zegel.extensions import keyring
 from zegel.messages import content
 from zegel.messages.models import Attachment, Message, PortalSession, Recipient
-from zegel.messages.service import (AttachmentInput, check_attachments, check_not_removed, closed_reason,
-                                    folder_files, is_closed, new_message)
+from zegel.messages.service import (
+    AttachmentInput,
+    check_attachments,
+    check_not_removed,
+    closed_reason,
+    folder_files,
+    is_closed,
+    new_message,
+)
 
 CODE_LIFETIME = timedelta(minutes=10)
 CODE_ATTEMPTS = 5

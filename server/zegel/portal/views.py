@@ -8,9 +8,9 @@ from flask_login import current_user
 from zegel.accounts.forms import PostForm, require_post_form
 from zegel.errors import AppError
 from zegel.extensions import client_ip, db, limiter
+from zegel.messages import content
 from zegel.messages.downloads import attachment_response, folder_response
 from zegel.messages.service import AttachmentInput, closed_reason, is_closed, view_message
-from zegel.messages import content
 from zegel.portal import service
 from zegel.security import body_limit
 
