@@ -57,7 +57,7 @@ run: install
 	@echo "  Open http://127.0.0.1:$(PORT) and log in as anna@demo.test / zegel-demo-2026."
 	@echo "  SMS codes (and e-mails) are not sent: they appear at http://127.0.0.1:$(PORT)/dev/outbox"
 	@echo
-	ZEGEL_DEV_OUTBOX=1 PORT=$(PORT) $(BIN)/zegel serve --port $(PORT)
+	ZEGEL_DEV_OUTBOX=1 ZEGEL_PUBLIC_URL=$${ZEGEL_PUBLIC_URL:-http://127.0.0.1:$(PORT)} PORT=$(PORT) $(BIN)/zegel serve --port $(PORT)
 
 # Debian's Chromium for the browser tests; installed when missing and we are root.
 browser:
