@@ -121,6 +121,7 @@ async function refreshRecipients() {
     recipients = await getRecipients(Office_);
     state = await loadState(Office_);
   }
+  $("#secure").checked = state.secure;
   const body = $("#recipients tbody");
   body.replaceChildren(...recipients.map((r) => recipientRow(r, state.recipients[r.email.toLowerCase()] || {})));
   $("#recipients").hidden = !recipients.length;
@@ -145,7 +146,7 @@ function recipientRow(recipient, setting) {
 
   const save = (change) => updateState(Office_, (state) => {
     state.recipients[key] = { ...(state.recipients[key] || {}), ...change };
-  });
+  }).catch((error) => status(explain(error), "error"));
   const field = () => {
     const current = method.value;
     if (current === "sms") {
@@ -203,7 +204,7 @@ function runScan(delay = 0) {
     try {
       const result = await scan(deps(), await loadState(Office_));
       const turnedOn = await applyScan(Office_, result);
-      if (turnedOn) $("#secure").checked = true;
+      $("#secure").checked = (await loadState(Office_)).secure; // a handler may have changed it too
       renderFindings(result, turnedOn);
     } catch (error) {
       status(explain(error), "error");
@@ -396,7 +397,10 @@ async function checkAll() {
     }
     if (running.size) problems.push(texts.uploads_busy);
     const result = await scan(deps(), state);
-    await applyScan(Office_, result);
+    if (await applyScan(Office_, result)) {
+      state.secure = true;
+      $("#secure").checked = true;
+    }
     renderFindings(result, false);
     if (result.blocked && !state.secure) problems.push(texts.blocked_unless_secure);
     else if (result.secure_required && !state.secure) problems.push(texts.secure_advised);
@@ -413,13 +417,20 @@ async function checkAll() {
 function wireCompose() {
   $("#secure").addEventListener("change", async (event) => {
     const on = event.target.checked;
-    await updateState(Office_, (state) => { state.secure = on; });
+    try {
+      await updateState(Office_, (state) => { state.secure = on; });
+    } catch (error) {
+      // The switch shows what the send handler will see, never more.
+      event.target.checked = !on;
+      status(explain(error), "error");
+    }
     $("#check-result").replaceChildren();
   });
   $("#pick-files").addEventListener("change", (event) => { addFiles([...event.target.files]); event.target.value = ""; });
   $("#pick-folder").addEventListener("change", (event) => { addFiles([...event.target.files]); event.target.value = ""; });
   $("#check").addEventListener("click", checkAll);
-  $("#account").addEventListener("change", () => updateState(Office_, (state) => { state.account = $("#account").value; }));
+  $("#account").addEventListener("change", () => updateState(Office_, (state) => { state.account = $("#account").value; })
+    .catch((error) => status(explain(error), "error")));
   $("#save-unencrypted").addEventListener("change", async (event) => {
     try {
       await api.request("PUT", "/settings", { save_sent_unencrypted: event.target.checked });

@@ -16,20 +16,28 @@ export class ApiError extends Error {
 /** Where the tokens are kept. Every place both runtimes might read is written, and the freshest copy
  *  wins on reading: OfficeRuntime.storage (classic Outlook on Windows, whose event runtime has no
  *  localStorage), the origin's localStorage (browsers, where pane and handlers share an origin), and the
- *  compose item's sessionData (which every runtime of the item can read). */
-export function tokenStore(globals = globalThis, itemSessionData = null) {
+ *  compose item's sessionData (which every runtime of the item can read). `globals` is passed in:
+ *  the JavaScript-only runtime may not have globalThis. */
+export function tokenStore(globals, itemSessionData = null) {
   const places = [];
   const runtime = globals.OfficeRuntime && globals.OfficeRuntime.storage;
   if (runtime) {
     places.push({
+      shared: true,
       get: () => runtime.getItem(TOKENS_KEY),
       set: (text) => runtime.setItem(TOKENS_KEY, text),
       clear: () => runtime.removeItem(TOKENS_KEY),
     });
   }
-  if (globals.localStorage) {
-    const local = globals.localStorage;
+  let local = null;
+  try {
+    local = globals.localStorage || null; // a browser that blocks storage in frames throws here
+  } catch (_error) {
+    local = null;
+  }
+  if (local) {
     places.push({
+      shared: true,
       get: async () => local.getItem(TOKENS_KEY),
       set: async (text) => local.setItem(TOKENS_KEY, text),
       clear: async () => local.removeItem(TOKENS_KEY),
@@ -40,8 +48,10 @@ export function tokenStore(globals = globalThis, itemSessionData = null) {
       itemSessionData[method](...args, (result) => resolve(result && result.status !== "failed" ? result.value : null));
     });
     places.push({
+      shared: false,
       get: async () => {
-        const all = await asPromise("getAllAsync");
+        let all = await asPromise("getAllAsync");
+        if (typeof all === "string") all = JSON.parse(all || "{}");
         return all ? all[TOKENS_KEY] : null;
       },
       set: (text) => asPromise("setAsync", TOKENS_KEY, text),
@@ -55,38 +65,59 @@ export function tokenStore(globals = globalThis, itemSessionData = null) {
       return null; // one place failing must not hide the others
     }
   }));
+  const read = async () => (await each(async (p) => ({ value: readValue(await p.get()), shared: p.shared })))
+    .filter((entry) => entry && entry.value);
   return {
+    /** The freshest tokens, with `fromSharedPlace` telling whether a place other runtimes see has them. */
     get: async () => {
-      const found = (await each((p) => p.get())).map(parse).filter(Boolean);
-      found.sort((a, b) => (b.expires_at || 0) - (a.expires_at || 0));
-      return found[0] || null;
+      const found = (await read()).filter((entry) => entry.value.access_token);
+      found.sort((a, b) => (b.value.expires_at || 0) - (a.value.expires_at || 0));
+      if (!found.length) return null;
+      const best = found[0].value;
+      const fromSharedPlace = found.some((entry) => entry.shared && entry.value.refresh_token === best.refresh_token);
+      return Object.assign({}, best, { fromSharedPlace });
     },
-    set: async (tokens) => { await each((p) => p.set(JSON.stringify(tokens))); },
+    /** Whether a login ended by itself (expired or revoked) rather than by logging out. */
+    ended: async () => (await read()).some((entry) => entry.value.ended),
+    set: async (tokens) => {
+      const text = JSON.stringify(tokens, (key, value) => (key === "fromSharedPlace" ? undefined : value));
+      await each((p) => p.set(text));
+    },
     clear: async () => { await each((p) => p.clear()); },
   };
 }
 
-function parse(text) {
+function readValue(text) {
   try {
     const value = text ? JSON.parse(text) : null;
-    return value && value.access_token ? value : null;
+    return value && (value.access_token || value.ended) ? value : null;
   } catch (_error) {
     return null;
   }
 }
 
+function defaultFetch() {
+  return typeof fetch === "function" ? (url, init) => fetch(url, init) : null;
+}
+
 export class ZegelApi {
   /** base: the server's URL ("" for same-origin); fetch and store are injectable for tests. */
-  constructor({ base = "", fetch = globalThis.fetch.bind(globalThis), store = tokenStore(), language = "nl" } = {}) {
+  constructor({ base = "", fetch = defaultFetch(), store = null, language = "nl" } = {}) {
     this.base = base.replace(/\/$/, "");
     this.fetch = fetch;
-    this.store = store;
+    this.store = store || tokenStore(typeof window !== "undefined" ? window : {});
     this.language = language;
     this.refreshing = null;
   }
 
   async signedIn() {
     return Boolean(await this.store.get());
+  }
+
+  /** Signed out because the login expired or was revoked (not by logging out): the handlers then ask
+   *  the user to sign in again instead of sending unchecked. */
+  async sessionEnded() {
+    return this.store.ended();
   }
 
   async login(email, password, remember) {
@@ -118,7 +149,9 @@ export class ZegelApi {
     const tokens = await this.store.get();
     if (!tokens) return null;
     if (!forceRefresh && tokens.expires_at - Date.now() > 30000) return tokens.access_token;
-    if (!tokens.refresh_token) return null;
+    // Refreshing a copy only this item holds could spend a refresh token another runtime has already
+    // spent (the server then ends the whole login): leave that to the pane.
+    if (!tokens.refresh_token || !tokens.fromSharedPlace) return null;
     // One refresh at a time in this runtime; the pane and the handlers may still race each other.
     if (!this.refreshing) {
       const settle = () => { this.refreshing = null; };
@@ -137,7 +170,7 @@ export class ZegelApi {
         // Another runtime may have refreshed first (a refresh token is spent once): use its tokens.
         const now = await this.store.get();
         if (now && now.refresh_token !== tokens.refresh_token) return now.access_token;
-        await this.store.clear(); // revoked or expired: sign in again
+        await this.store.set({ ended: true }); // expired or revoked: sign in again
         return null;
       }
       throw error;

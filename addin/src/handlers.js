@@ -187,6 +187,7 @@ export async function onAttachmentsChanged(deps, event) {
 
 function explain(texts, error) {
   if (error instanceof ApiError && error.status === 0) return texts.unreachable;
+  if (error instanceof ApiError && error.status === 401) return texts.signed_out;
   return format(texts.server_error, { message: error.message });
 }
 
@@ -205,6 +206,9 @@ export async function onMessageSend(deps, event) {
 async function decideSend(deps, finish) {
   const { Office, api, texts } = deps;
   const signedIn = await api.signedIn();
+  // A login that expired or was revoked asks for a new one; only someone who never signed in (or
+  // logged out) sends as if there were no add-in (docs/security.md).
+  if (!signedIn && await api.sessionEnded()) return finish.block(texts.signed_out, { openPane: texts.open_pane });
   let state;
   try {
     state = await loadState(Office);
@@ -214,7 +218,7 @@ async function decideSend(deps, finish) {
     return finish.block(texts.state_failed);
   }
   if (!state.secure) {
-    if (!signedIn) return finish.allow(); // a user who never signed in to Zegel: see docs/security.md
+    if (!signedIn) return finish.allow();
     let result;
     try {
       result = await scan(deps, state, { timeout: SEND_TIMEOUT });
@@ -292,9 +296,18 @@ async function sendSecurely(deps, finish) {
       : call(item.body, "setAsync", sent.placeholder_html, { coercionType: Office.CoercionType.Html }));
     bodyChanged = true;
     for (const entry of inline) {
-      await call(item, "removeAttachmentAsync", entry.attachment.id);
+      try {
+        await call(item, "removeAttachmentAsync", entry.attachment.id);
+      } catch (error) {
+        // Outlook may have dropped it itself (an inline image of the replaced body): gone is fine.
+        const still = (await getAttachments(Office)).files.some((a) => a.id === entry.attachment.id);
+        if (still) throw error;
+      }
       removed.push(entry);
     }
+    // Ids of attachments are not stable on every client: check that none of the files is left.
+    const left = (await getAttachments(Office)).files.filter((a) => inline.some((e) => e.name === a.name && e.attachment.size === a.size));
+    if (left.length) throw new Error(`attachments left: ${left.map((a) => a.name).join(", ")}`);
   } catch (error) {
     if (deps.log) deps.log(error);
     await putBack(deps, original, format_, bodyChanged, removed);
@@ -319,6 +332,11 @@ async function putBack(deps, original, format_, bodyChanged, removed) {
   const { Office } = deps;
   const item = Office.context.mailbox.item;
   try {
+    await call(item.internetHeaders, "removeAsync", ["x-zegel-message-id"]);
+  } catch (error) {
+    if (deps.log) deps.log(error);
+  }
+  try {
     if (bodyChanged) {
       await call(item.body, "setAsync", original,
         { coercionType: format_ === "text" ? Office.CoercionType.Text : Office.CoercionType.Html });
@@ -328,7 +346,7 @@ async function putBack(deps, original, format_, bodyChanged, removed) {
   }
   for (const entry of removed) {
     try {
-      await addAttachment(Office, entry.name, entry.content);
+      await addAttachment(Office, entry.name, entry.content, Boolean(entry.attachment.isInline));
     } catch (error) {
       if (deps.log) deps.log(error);
     }

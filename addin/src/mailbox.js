@@ -1,10 +1,13 @@
 // The Outlook item calls the add-in uses, as promises. Every function takes the Office object, so
 // the same code runs against office.js, the test harness and office-addin-mock.
 
-/** Call an Office "…Async(args…, callback)" method and resolve with its value. */
+/** Call an Office "…Async(args…, callback)" method and resolve with its value; a callback that
+ *  never comes is an error after `timeout` ms, so a handler always gets to finish its event. */
 export function call(target, method, ...args) {
   return new Promise((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`${method} did not answer`)), CALL_TIMEOUT);
     target[method](...args, (result) => {
+      clearTimeout(timer);
       if (result && result.status === "failed") {
         const error = new Error((result.error && result.error.message) || `${method} failed`);
         error.officeError = result.error;
@@ -16,31 +19,45 @@ export function call(target, method, ...args) {
   });
 }
 
-const STATE_KEY = "zegel";
+const CALL_TIMEOUT = 30000;
+const STATE_PREFIX = "zegel.";
+const FIELDS = ["secure", "warned", "recipients", "uploads", "scan", "account"];
 const MESSAGE_ID_PROPERTY = "zegelMessageId";
 
-/** The add-in's state of one compose item: kept in the item's sessionData (Mailbox 1.11), so the
- *  task pane and the event handlers see the same, and nothing of it is saved with the draft.
- *  Throws when it cannot be read: callers decide what that means (the send handler blocks). */
-export async function loadState(Office) {
-  const all = await call(Office.context.mailbox.item.sessionData, "getAllAsync");
-  const raw = all ? all[STATE_KEY] : null;
-  return normaliseState(raw ? JSON.parse(raw) : null);
+/** All of the item's sessionData as an object (some clients answer with a JSON string). */
+export async function sessionEntries(sessionData) {
+  const all = await call(sessionData, "getAllAsync");
+  return typeof all === "string" ? JSON.parse(all || "{}") : all || {};
 }
 
-async function saveState(Office, state) {
-  await call(Office.context.mailbox.item.sessionData, "setAsync", STATE_KEY, JSON.stringify(state));
+/** The add-in's state of one compose item: kept in the item's sessionData (Mailbox 1.11), so the
+ *  task pane and the event handlers see the same, and nothing of it is saved with the draft. One
+ *  key per field, so a runtime writing one field cannot undo another runtime's change to another.
+ *  Throws when it cannot be read: callers decide what that means (the send handler blocks). */
+export async function loadState(Office) {
+  const all = await sessionEntries(Office.context.mailbox.item.sessionData);
+  const raw = {};
+  for (const field of FIELDS) {
+    const text = all[STATE_PREFIX + field];
+    if (text !== undefined && text !== null && text !== "") raw[field] = JSON.parse(text);
+  }
+  return normaliseState(raw);
 }
 
 let updates = Promise.resolve();
 
-/** Change the state: read, change, write. Changes from this runtime run one after the other (two at
- *  once would each write back the other's old copy); the other runtime's are read fresh each time. */
+/** Change the state: read, change, write the fields that changed. Changes from this runtime run one
+ *  after the other (two at once would each write back the other's old copy). */
 export function updateState(Office, change) {
   const run = updates.then(async () => {
     const state = await loadState(Office);
+    const before = JSON.parse(JSON.stringify(state));
     const result = change(state);
-    await saveState(Office, state);
+    const sessionData = Office.context.mailbox.item.sessionData;
+    for (const field of FIELDS) {
+      const text = JSON.stringify(state[field]);
+      if (text !== JSON.stringify(before[field])) await call(sessionData, "setAsync", STATE_PREFIX + field, text);
+    }
     return result === undefined ? state : result;
   });
   updates = run.catch(() => undefined);
@@ -121,8 +138,8 @@ function toBase64(text) {
   return btoa(binary);
 }
 
-export function addAttachment(Office, name, base64) {
-  return call(Office.context.mailbox.item, "addFileAttachmentFromBase64Async", base64, name);
+export function addAttachment(Office, name, base64, isInline = false) {
+  return call(Office.context.mailbox.item, "addFileAttachmentFromBase64Async", base64, name, { isInline });
 }
 
 /** "html" or "text": the placeholder goes in in the item's own format. */

@@ -3,5 +3,6 @@
 
 export function pickTexts(all, displayLanguage) {
   const language = String(displayLanguage || "").toLowerCase().startsWith("nl") ? "nl" : "en";
-  return { ...(all.en || {}), ...(all[language] || {}), language };
+  // Object.assign, not spread: the handlers' runtime may only have ES2016.
+  return Object.assign({}, all.en || {}, all[language] || {}, { language });
 }

@@ -20,7 +20,7 @@ function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@examp
   attachments = [], state = null, bodyType = "html", fail = {} } = {}) {
   const record = { body, removed: [], added: [], headers: {}, notices: {}, sessionData: {}, setBodyCalls: 0,
     properties: {} };
-  if (state) record.sessionData.zegel = JSON.stringify(state);
+  if (state) for (const [key, value] of Object.entries(state)) record.sessionData[`zegel.${key}`] = JSON.stringify(value);
   const ok = (callback, value) => callback({ status: "succeeded", value });
   const failed = (callback) => callback({ status: "failed", error: { message: "Outlook said no", code: 9000 } });
   const maybe = (name, callback, act) => (fail[name] ? failed(callback) : ok(callback, act()));
@@ -43,8 +43,11 @@ function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@examp
           getAttachmentsAsync: (cb) => ok(cb, present()),
           getAttachmentContentAsync: (id, cb) => ok(cb, { format: "base64", content: attachments.find((a) => a.id === id).content }),
           removeAttachmentAsync: (id, cb) => maybe("removeAttachmentAsync", cb, () => record.removed.push(id)),
-          addFileAttachmentFromBase64Async: (content, name, cb) => ok(cb, record.added.push({ name, content })),
-          internetHeaders: { setAsync: (headers, cb) => { Object.assign(record.headers, headers); ok(cb); } },
+          addFileAttachmentFromBase64Async: (content, name, options, cb) => ok(cb, record.added.push({ name, content, options })),
+          internetHeaders: {
+            setAsync: (headers, cb) => { Object.assign(record.headers, headers); ok(cb); },
+            removeAsync: (names, cb) => { for (const name of names) delete record.headers[name]; ok(cb); },
+          },
           loadCustomPropertiesAsync: (cb) => ok(cb, {
             get: (key) => record.properties[key],
             set: (key, value) => { record.properties[key] = value; },
@@ -66,14 +69,20 @@ function outlook({ subject = "Uitslag", body = "<p>Hallo</p>", to = ["otto@examp
     MailboxEnums: { ItemNotificationMessageType: { InsightMessage: "insightMessage", ErrorMessage: "errorMessage" },
       ActionType: { ShowTaskPane: "showTaskPane" } },
   }, "outlook");
-  return { Office: mock, record, state: () => JSON.parse(record.sessionData.zegel || "{}") };
+  const state_ = () => Object.fromEntries(Object.entries(record.sessionData)
+    .filter(([key]) => key.startsWith("zegel.") && key !== "zegel.tokens")
+    .map(([key, value]) => [key.slice("zegel.".length), JSON.parse(value)]));
+  return { Office: mock, record, state: state_, setState: (change) => {
+    for (const [key, value] of Object.entries(change)) record.sessionData[`zegel.${key}`] = JSON.stringify(value);
+  } };
 }
 
 /** A Zegel server in memory: routes by method and path, records the requests. */
 function server(routes, { signedIn = true } = {}) {
   const requests = [];
   const tokens = signedIn ? { access_token: "a", refresh_token: "r", expires_at: Date.now() + 3600e3 } : null;
-  const store = { get: async () => tokens, set: async () => {}, clear: async () => {} };
+  const store = { get: async () => tokens && { ...tokens, fromSharedPlace: true }, ended: async () => false,
+    set: async () => {}, clear: async () => {} };
   const fetch = async (url, init) => {
     const path = url.replace(/^.*\/api\/v1/, "");
     const body = init.body ? JSON.parse(init.body) : null;
@@ -162,7 +171,7 @@ test("a new recipient gets the sender's saved default, or the organisation's whe
 
 test("server down while secure is on: blocked, nothing changed in the item", async () => {
   const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE, body: "<p>geheim</p>" });
-  const api = new ZegelApi({ base: "https://zegel.test", store: { get: async () => ({ access_token: "a", expires_at: Date.now() + 3600e3 }) },
+  const api = new ZegelApi({ base: "https://zegel.test", store: { get: async () => ({ access_token: "a", expires_at: Date.now() + 3600e3 }), ended: async () => false },
     fetch: async () => { throw new TypeError("fetch failed"); } });
   const e = event();
   await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
@@ -299,7 +308,8 @@ test("when Outlook fails half-way through the swap, the item is put back and the
   await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
   assert.deepEqual(e.calls, [{ allowEvent: false, errorMessage: "Could not replace." }]);
   assert.equal(outlookItem.record.body, "<p>geheim</p>");
-  assert.deepEqual(outlookItem.record.added, [{ name: "brief.txt", content: "aGFsbG8=" }]); // the one removed
+  assert.deepEqual(outlookItem.record.added, [{ name: "brief.txt", content: "aGFsbG8=", options: { isInline: false } }]);
+  assert.deepEqual(outlookItem.record.headers, {}); // the header is taken off again
   assert.ok(requests.some((r) => r.method === "DELETE" && r.path === "/messages/msg7"));
   // The recipients' settings stay, so the user can simply send again.
   assert.ok(outlookItem.state().recipients["petra@example.nl"].password);
@@ -360,8 +370,7 @@ test("a change the pane made while a handler scanned is not overwritten", async 
   const running = handlers.onRecipientsChanged({ Office: outlookItem.Office, api, texts: TEXTS }, e);
   await new Promise((resolve) => setTimeout(resolve, 10));
   // Meanwhile the user switches secure sending on and finishes an upload in the pane.
-  const now = outlookItem.state();
-  outlookItem.record.sessionData.zegel = JSON.stringify({ ...now, secure: true, uploads: [{ id: "u9", name: "x", size: 1 }] });
+  outlookItem.setState({ secure: true, uploads: [{ id: "u9", name: "x", size: 1 }] });
   release();
   await running;
   assert.equal(outlookItem.state().secure, true);
@@ -371,7 +380,8 @@ test("a change the pane made while a handler scanned is not overwritten", async 
 
 test("the pane and a handler refreshing at once: the one that lost uses the winner's tokens", async () => {
   let saved = { access_token: "old", refresh_token: "r1", expires_at: Date.now() - 1000 };
-  const store = { get: async () => saved, set: async (t) => { saved = t; }, clear: async () => { saved = null; } };
+  const store = { get: async () => saved && { ...saved, fromSharedPlace: true }, ended: async () => false,
+    set: async (t) => { saved = t; }, clear: async () => { saved = null; } };
   const fetch = async (url) => {
     if (url.endsWith("/auth/refresh")) {
       // The other runtime refreshed first: r1 is spent, and the store already holds the new pair.
@@ -406,4 +416,54 @@ test("two changes at once in one runtime both stay (the switch and a recipient's
   ]);
   assert.equal(outlookItem.state().secure, true);
   assert.equal(outlookItem.state().recipients["otto@example.nl"].method, "none");
+});
+
+test("a login that expired blocks the send with a sign-in button instead of sending unchecked", async () => {
+  const outlookItem = outlook({ body: "<p>BSN 111222333</p>" });
+  const store = { get: async () => null, ended: async () => true, set: async () => {}, clear: async () => {} };
+  const api = new ZegelApi({ base: "https://zegel.test", store, fetch: async () => { throw new Error("no network needed"); } });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.equal(e.calls[0].allowEvent, false);
+  assert.equal(e.calls[0].errorMessage, "Sign in first.");
+  assert.equal(e.calls[0].commandId, "zegelComposeButton");
+});
+
+test("tokens that only this item holds are not refreshed (another runtime may have spent them)", async () => {
+  const { tokenStore } = await import("../src/api.js");
+  const expired = JSON.stringify({ access_token: "a", refresh_token: "r1", expires_at: Date.now() - 1000 });
+  const sessionData = {
+    getAllAsync: (cb) => cb({ status: "succeeded", value: JSON.stringify({ "zegel.tokens": expired }) }), // a string, as some clients answer
+    setAsync: (k, v, cb) => cb({ status: "succeeded" }), removeAsync: (k, cb) => cb({ status: "succeeded" }),
+  };
+  let refreshes = 0;
+  const api = new ZegelApi({ base: "https://zegel.test", store: tokenStore({}, sessionData),
+    fetch: async () => { refreshes++; return new Response("{}", { status: 200 }); } });
+  assert.equal(await api.signedIn(), true);
+  assert.equal(await api.accessToken(), null);
+  assert.equal(refreshes, 0);
+});
+
+test("the item's state is read when Outlook answers getAllAsync with a JSON string", async () => {
+  const { loadState } = await import("../src/mailbox.js");
+  const outlookItem = outlook({});
+  outlookItem.Office.context.mailbox.item.sessionData.getAllAsync = (cb) => cb({ status: "succeeded",
+    value: JSON.stringify({ "zegel.secure": "true" }) });
+  assert.equal((await loadState(outlookItem.Office)).secure, true);
+});
+
+test("an inline image Outlook dropped itself when the body was replaced does not stop the send", async () => {
+  const attachments = [{ id: "img1", name: "logo.png", size: 5, contentType: "image/png", content: "iVBORw==", isInline: true }];
+  const outlookItem = outlook({ to: ["otto@example.nl", "petra@example.nl"], state: SECURE_STATE, attachments });
+  const item = outlookItem.Office.context.mailbox.item;
+  const setBody = item.body.setAsync;
+  item.body.setAsync = (value, options, cb) => setBody(value, options, (result) => {
+    outlookItem.record.removed.push("img1"); // gone with the old body
+    cb(result);
+  });
+  item.removeAttachmentAsync = (id, cb) => cb({ status: "failed", error: { message: "no such attachment" } });
+  const { api } = server({ "POST /messages/outlook": SENT });
+  const e = event();
+  await handlers.onMessageSend({ Office: outlookItem.Office, api, texts: TEXTS }, e);
+  assert.deepEqual(e.calls, [{ allowEvent: true }]);
 });

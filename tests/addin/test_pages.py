@@ -48,7 +48,7 @@ def test_the_handler_bundle_carries_its_configuration_in_both_languages(app, cli
     assert resp.status_code == 200 and resp.mimetype == "text/javascript"
     body = resp.get_data(as_text=True)
     prelude, _, bundle = body.partition("\n")
-    config = json.loads(prelude.removeprefix("globalThis.ZEGEL_CONFIG = ").removesuffix(";"))
+    config = json.loads(prelude.removeprefix("var ZEGEL_CONFIG = ").removesuffix(";"))
     assert config["base"] == app.config["ZEGEL"].public_url
     assert set(config["texts"]) == {"nl", "en"}
     assert config["texts"]["nl"]["open_pane"] == "Open Zegel" and "niet bereikbaar" in config["texts"]["nl"]["unreachable"]

@@ -50,8 +50,10 @@ LOGIN_WORDS = {
 
 def wait_for_state(page, condition: str) -> None:
     """Wait until the pane has written what the user chose into the item's state (s)."""
-    page.wait_for_function(f"() => {{ const s = JSON.parse(harness.item.sessionData.zegel || '{{}}'); "
-                           f"return Boolean({condition}); }}")
+    page.wait_for_function(
+        "() => { const s = {}; for (const [k, v] of Object.entries(harness.item.sessionData)) "
+        "{ if (k.startsWith('zegel.') && k !== 'zegel.tokens') s[k.slice(6)] = JSON.parse(v); } "
+        f"return Boolean(s.recipients && ({condition})); }}")
 
 
 def sign_in(pane, base_url: str, user: dict, remember: bool = True, language: str = "nl") -> None:

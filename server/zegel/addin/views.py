@@ -66,7 +66,7 @@ def launchevent():
     except FileNotFoundError:
         raise AppError("not_built", _("The add-in has not been built: run make assets."), 503) from None
     config = {"base": current_app.config["ZEGEL"].public_url, "texts": texts.handler_texts()}
-    prelude = f"globalThis.ZEGEL_CONFIG = {json.dumps(config, ensure_ascii=False)};\n"
+    prelude = f"var ZEGEL_CONFIG = {json.dumps(config, ensure_ascii=False)};\n"
     return Response(prelude + bundle, mimetype="text/javascript", headers={"Cache-Control": "no-cache"})
 
 

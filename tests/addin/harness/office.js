@@ -60,6 +60,7 @@
     },
     internetHeaders: {
       setAsync(headers) { Object.assign(item.headers, headers); answer("internetHeaders.setAsync", arguments); },
+      removeAsync(names) { for (const name of names) delete item.headers[name]; answer("internetHeaders.removeAsync", arguments); },
     },
     getAllInternetHeadersAsync() {
       answer("getAllInternetHeadersAsync", arguments,
