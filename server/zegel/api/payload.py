@@ -3,6 +3,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import mimetypes
 from dataclasses import dataclass
 
 from flask_babel import gettext as _
@@ -45,5 +46,8 @@ def decode_files(raw, *, field: str = "files", max_files: int, max_total: int) -
             raise AppError("attachments_too_large",
                            _("The attachments together are larger than %(n)d MB; upload large files instead.",
                              n=max_total // (1024 * 1024)), 413)
-        out.append(JsonFile(name, content_type or "application/octet-stream", decoded))
+        if not content_type or content_type == "application/octet-stream":
+            # Outlook gives no type for attachments in compose mode: go by the name.
+            content_type = mimetypes.guess_type(name)[0] or "application/octet-stream"
+        out.append(JsonFile(name, content_type, decoded))
     return out
