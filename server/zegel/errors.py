@@ -20,6 +20,15 @@ class AppError(Exception):
         self.retry_after = retry_after
 
 
+def wrong_type(name: str) -> AppError:
+    """400 for a field of a JSON request whose value has the wrong type."""
+    return AppError("invalid_field", _l("The field '%(name)s' has the wrong type.", name=name), 400)
+
+
+def not_a_json_object() -> AppError:
+    return AppError("invalid_json", _l("Send a JSON object with Content-Type: application/json."), 400)
+
+
 def wants_json() -> bool:
     return request.path.startswith("/api/") or request.path.endswith(".json")
 

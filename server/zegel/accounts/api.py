@@ -10,7 +10,7 @@ from zegel.accounts import sessions
 from zegel.accounts.schemas import json_body
 from zegel.accounts.views import _hmac_key
 from zegel.api.auth import bearer_required
-from zegel.errors import AppError
+from zegel.errors import AppError, not_a_json_object, wrong_type
 from zegel.extensions import client_ip, db, limiter
 
 bp = Blueprint("accounts_api", __name__, url_prefix="/api/v1")
@@ -98,13 +98,13 @@ def put_settings():
     not look saved)."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+        raise not_a_json_object()
     for name in data:
         if name not in SETTINGS:
             raise AppError("invalid_field", _("The field '%(name)s' is unknown.", name=name[:100]), 400)
     for name, kind in SETTINGS.items():
         if not isinstance(data.get(name), kind):
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+            raise wrong_type(name)
     accounts_service.set_save_sent_unencrypted(db.session, g.api_user, data["save_sent_unencrypted"],
                                                ip=client_ip())
     return jsonify(accounts_service.settings_json(g.api_user))

@@ -4,7 +4,7 @@ from __future__ import annotations
 from flask import request
 from flask_babel import gettext as _
 
-from zegel.errors import AppError
+from zegel.errors import AppError, not_a_json_object, wrong_type
 
 
 def is_clean_text(value: str) -> bool:
@@ -22,7 +22,7 @@ def json_body(*required: str, optional: dict | None = None) -> dict:
     """The request's JSON object with the named string fields; a 400 naming what is wrong otherwise."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+        raise not_a_json_object()
     out = {}
     for name in required:
         value = data.get(name)
@@ -32,6 +32,6 @@ def json_body(*required: str, optional: dict | None = None) -> dict:
     for name, kind in (optional or {}).items():
         value = data.get(name)
         if value is not None and not isinstance(value, kind):
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+            raise wrong_type(name)
         out[name] = value
     return out

@@ -17,18 +17,24 @@ def bearer_token() -> str | None:
     return token.strip() if scheme.lower() == "bearer" and token.strip() else None
 
 
+def _bearer_user():
+    """The user of the request's access token, looked up once per request."""
+    if "bearer_user" not in g:
+        token = bearer_token()
+        g.bearer_user = sessions.authenticate_access_token(db.session, token) if token else None
+    return g.bearer_user
+
+
 def valid_bearer() -> bool:
     """Whether the request carries a valid access token (for limits decided before the view runs)."""
-    token = bearer_token()
-    return bool(token) and sessions.authenticate_access_token(db.session, token) is not None
+    return _bearer_user() is not None
 
 
 def bearer_required(view):
     """Let the request through only with a valid access token; ``g.api_user`` is its user."""
     @wraps(view)
     def wrapper(*args, **kwargs):
-        token = bearer_token()
-        user = sessions.authenticate_access_token(db.session, token) if token else None
+        user = _bearer_user()
         if user is None:
             exc = AppError("unauthorized", _("Log in first, or refresh your access token."), 401)
             raise exc

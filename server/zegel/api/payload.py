@@ -8,7 +8,7 @@ from dataclasses import dataclass
 
 from flask_babel import gettext as _
 
-from zegel.errors import AppError
+from zegel.errors import AppError, wrong_type
 
 
 @dataclass
@@ -16,10 +16,6 @@ class JsonFile:
     name: str
     content_type: str
     data: bytes
-
-
-def wrong_type(name: str) -> AppError:
-    return AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
 
 
 def decode_files(raw, *, field: str = "files", max_files: int, max_total: int) -> list[JsonFile]:

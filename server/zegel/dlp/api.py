@@ -7,7 +7,7 @@ from flask_babel import gettext as _
 from zegel.api.auth import bearer_required, valid_bearer
 from zegel.api.payload import decode_files
 from zegel.dlp import admin, service
-from zegel.errors import AppError
+from zegel.errors import AppError, not_a_json_object, wrong_type
 from zegel.extensions import client_ip, db, limiter
 from zegel.security import body_limit
 
@@ -30,7 +30,7 @@ def scan_request(user) -> service.ScanResult:
     else:
         data = request.get_json(silent=True)
         if not isinstance(data, dict):
-            raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+            raise not_a_json_object()
         subject, body = data.get("subject") or "", data.get("body_html") or ""
         upload_ids, recipients = data.get("uploads") or [], data.get("recipients") or []
         # The add-in sends the Outlook item's attachments inline, base64 (as it does when it sends).
@@ -38,9 +38,9 @@ def scan_request(user) -> service.ScanResult:
                  for f in decode_files(data.get("files"), max_files=MAX_SCAN_FILES, max_total=MAX_SCAN_FILE_BYTES)]
     for name, value in (("subject", subject), ("body_html", body)):
         if not isinstance(value, str):
-            raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name=name), 400)
+            raise wrong_type(name)
     if not isinstance(recipients, list) or not all(isinstance(r, str) for r in recipients):
-        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="recipients"), 400)
+        raise wrong_type("recipients")
     files += admin.upload_files(user, upload_ids)
     return service.scan(db.session, user, subject=subject, body_html=body, attachments=files,
                         known_emails=recipients[:500], ip=client_ip())
@@ -66,7 +66,7 @@ def put_rules():
     user = admin.require_admin(g.api_user)
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+        raise not_a_json_object()
     admin.replace_rules(db.session, user, data.get("rules"), ip=client_ip())
     return jsonify(admin.rules_json(db.session, user))
 

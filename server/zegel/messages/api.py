@@ -5,12 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 
 from flask import Blueprint, g, jsonify, request
-from flask_babel import gettext as _
 
 from zegel.api.auth import bearer_required, valid_bearer
-from zegel.api.payload import decode_files, wrong_type
+from zegel.api.payload import decode_files
 from zegel.clock import utcnow
-from zegel.errors import AppError
+from zegel.errors import not_a_json_object, wrong_type
 from zegel.extensions import client_ip, db, limiter
 from zegel.messages import service
 from zegel.security import body_limit
@@ -75,7 +74,7 @@ def _files(raw) -> list[service.AttachmentInput]:
 
 def _send(data, *, notify: bool, files: bool = False) -> service.SentMessage:
     if not isinstance(data, dict):
-        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+        raise not_a_json_object()
     expires_at = None
     if data.get("expires_at") is not None:
         try:
@@ -129,7 +128,7 @@ def check_recipients():
     and what would stop the send. Stores nothing."""
     data = request.get_json(silent=True)
     if not isinstance(data, dict):
-        raise AppError("invalid_json", _("Send a JSON object with Content-Type: application/json."), 400)
+        raise not_a_json_object()
     checks = service.check_recipients(db.session, g.api_user, _recipients(data.get("recipients")))
     return jsonify(org_default=g.api_user.organisation.default_verification,
                    recipients=[{"email": c.email, "has_account": c.has_account, "default": c.default,
@@ -183,7 +182,7 @@ def lookup():
 def conversations():
     folder = request.args.get("folder", "inbox")
     if folder not in ("inbox", "sent"):
-        raise AppError("invalid_field", _("The field '%(name)s' has the wrong type.", name="folder"), 400)
+        raise wrong_type("folder")
     items = service.list_conversations(db.session, g.api_user, folder)
     return jsonify(items=[{"id": conv.id, "subject": view.subject, "last_message_at": _iso(conv.last_message_at),
                            "last_message_id": view.message.id,
